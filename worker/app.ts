@@ -1,0 +1,37 @@
+/** The Hono application: shared middleware, then one thin router per area over the service modules. */
+import { Hono } from "hono";
+import { database } from "./db/client";
+import type { AppEnv } from "./http/app-env";
+import { identify } from "./http/auth";
+import { renderError } from "./http/errors";
+import { accountRoutes } from "./routes/accounts";
+import { deviceHttp } from "./routes/device-http";
+import { pairingRoutes } from "./routes/pairing";
+import { uploadRoutes } from "./routes/uploads";
+
+export const app = new Hono<AppEnv>({ strict: false });
+
+app.onError(renderError);
+
+app.use("*", async (c, next) => {
+  c.set("db", database(c.env));
+  await next();
+});
+
+// Signed-URL routes authorise by their query string and must not trip over a stale Authorization header.
+app.route("/", uploadRoutes);
+
+app.use("*", identify);
+app.route("/", accountRoutes);
+app.route("/", deviceHttp);
+app.route("/", pairingRoutes);
+
+const API_PREFIXES = /^\/(?:v1|v1\.1|v1\.4|v2|api|ws|upload)(?:\/|$)/;
+
+/** Anything not routed: API paths get a JSON 404, everything else is the PWA (static assets, SPA fallback). */
+app.notFound((c) => {
+  if (API_PREFIXES.test(c.req.path) || c.req.method !== "GET") {
+    return c.json({ error: "not_found", message: `No route for ${c.req.method} ${c.req.path}` }, 404);
+  }
+  return c.env.ASSETS.fetch(c.req.raw);
+});

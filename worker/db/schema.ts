@@ -1,0 +1,147 @@
+/**
+ * D1 schema (drizzle-orm). Migrations in /migrations are generated from this file by drizzle-kit
+ * (`npm run db:generate`) and applied by wrangler. Review every generated migration: D1 ignores
+ * `PRAGMA foreign_keys=OFF`, so a table rebuild can silently cascade-delete children (docs/cloudflare.md §4).
+ * Prefer additive changes. Times are unix seconds unless the column name ends in `_ms`.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(unixepoch())`;
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(), // 16 lowercase hex, like comma's user ids
+  email: text("email").notNull(),
+  name: text("name"),
+  passwordHash: text("password_hash").notNull(),
+  role: text("role", { enum: ["admin", "user", "viewer"] }).notNull().default("user"),
+  createdAt: integer("created_at").notNull().default(now),
+}, (t) => [uniqueIndex("users_email_unique").on(t.email)]);
+
+/** Refresh tokens are stored hashed; every refresh rotates the token inside its family. */
+export const refreshTokens = sqliteTable("refresh_tokens", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull().references(() => users.id),
+  familyId: text("family_id").notNull(),
+  tokenHash: text("token_hash").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+  revokedAt: integer("revoked_at"),
+  createdAt: integer("created_at").notNull().default(now),
+}, (t) => [uniqueIndex("refresh_tokens_hash_unique").on(t.tokenHash), index("refresh_tokens_family_idx").on(t.familyId)]);
+
+/** Failed sign-in attempts, for the per-account and per-IP rate limit. Old rows are pruned by the cron job. */
+export const loginFailures = sqliteTable("login_failures", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  subject: text("subject").notNull(), // "email:<addr>" or "ip:<addr>"
+  at: integer("at").notNull(),
+}, (t) => [index("login_failures_subject_at_idx").on(t.subject, t.at)]);
+
+export const devices = sqliteTable("devices", {
+  dongleId: text("dongle_id").primaryKey(),
+  serial: text("serial"),
+  imei: text("imei"),
+  imei2: text("imei2"),
+  publicKey: text("public_key").notNull(),
+  keyAlgorithm: text("key_algorithm", { enum: ["RS256", "ES256"] }).notNull(),
+  ownerId: text("owner_id").references(() => users.id),
+  isPaired: integer("is_paired", { mode: "boolean" }).notNull().default(false),
+  everPaired: integer("ever_paired", { mode: "boolean" }).notNull().default(false),
+  alias: text("alias"),
+  deviceType: text("device_type"),
+  openpilotVersion: text("openpilot_version"),
+  lastSeen: integer("last_seen"),
+  lastAthenaPing: integer("last_athena_ping"),
+  /** An admin deliberately blocked this device: pilotauth answers 403, which the device treats as permanent. */
+  blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
+  /** Uploads answered with 412 so the device stops trying. */
+  ignoreUploads: integer("ignore_uploads", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull().default(now),
+}, (t) => [
+  uniqueIndex("devices_public_key_unique").on(t.publicKey),
+  index("devices_serial_idx").on(t.serial),
+  index("devices_owner_idx").on(t.ownerId),
+]);
+
+/** Devices shared with other users (the owner lives in devices.owner_id). */
+export const deviceUsers = sqliteTable("device_users", {
+  dongleId: text("dongle_id").notNull().references(() => devices.dongleId),
+  userId: text("user_id").notNull().references(() => users.id),
+  permission: text("permission", { enum: ["read", "write"] }).notNull().default("read"),
+  createdAt: integer("created_at").notNull().default(now),
+}, (t) => [primaryKey({ columns: [t.dongleId, t.userId] }), index("device_users_user_idx").on(t.userId)]);
+
+/** A drive: `<dongle>|<log_id>`. Field names follow comma's route object (docs/logs.md §3.3). */
+export const routes = sqliteTable("routes", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  dongleId: text("dongle_id").notNull().references(() => devices.dongleId),
+  logId: text("log_id").notNull(),
+  fullname: text("fullname").notNull(),
+  createTime: integer("create_time").notNull().default(now),
+  startTimeMs: integer("start_time_ms"),
+  endTimeMs: integer("end_time_ms"),
+  startLat: real("start_lat"),
+  startLng: real("start_lng"),
+  endLat: real("end_lat"),
+  endLng: real("end_lng"),
+  distanceMiles: real("distance_miles"),
+  maxqlog: integer("maxqlog").notNull().default(-1),
+  procqlog: integer("procqlog").notNull().default(-1),
+  maxlog: integer("maxlog").notNull().default(-1),
+  maxqcamera: integer("maxqcamera").notNull().default(-1),
+  maxcamera: integer("maxcamera").notNull().default(-1),
+  maxecamera: integer("maxecamera").notNull().default(-1),
+  maxdcamera: integer("maxdcamera").notNull().default(-1),
+  version: text("version"),
+  gitBranch: text("git_branch"),
+  gitCommit: text("git_commit"),
+  gitCommitDate: text("git_commit_date"),
+  gitDirty: integer("git_dirty", { mode: "boolean" }),
+  gitRemote: text("git_remote"),
+  platform: text("platform"),
+  make: text("make"),
+  vin: text("vin"),
+  deviceType: text("device_type"),
+  isPublic: integer("is_public", { mode: "boolean" }).notNull().default(false),
+  isPreserved: integer("is_preserved", { mode: "boolean" }).notNull().default(false),
+  /** Soft delete: a deleted route never reappears, even if the device uploads its files again. */
+  deletedAt: integer("deleted_at"),
+}, (t) => [
+  uniqueIndex("routes_fullname_unique").on(t.fullname),
+  index("routes_dongle_create_idx").on(t.dongleId, t.createTime),
+  index("routes_dongle_start_idx").on(t.dongleId, t.startTimeMs),
+]);
+
+export const segments = sqliteTable("segments", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  dongleId: text("dongle_id").notNull().references(() => devices.dongleId),
+  logId: text("log_id").notNull(),
+  number: integer("number").notNull(),
+  state: text("state", { enum: ["pending", "done", "failed"] }).notNull().default("pending"),
+  failReason: text("fail_reason"),
+  startTimeMs: integer("start_time_ms"),
+  endTimeMs: integer("end_time_ms"),
+  hasQlog: integer("has_qlog", { mode: "boolean" }).notNull().default(false),
+  hasRlog: integer("has_rlog", { mode: "boolean" }).notNull().default(false),
+  hasQcamera: integer("has_qcamera", { mode: "boolean" }).notNull().default(false),
+  hasFcamera: integer("has_fcamera", { mode: "boolean" }).notNull().default(false),
+  hasEcamera: integer("has_ecamera", { mode: "boolean" }).notNull().default(false),
+  hasDcamera: integer("has_dcamera", { mode: "boolean" }).notNull().default(false),
+  qcameraDuration: real("qcamera_duration"),
+  updatedAt: integer("updated_at").notNull().default(now),
+}, (t) => [uniqueIndex("segments_route_number_unique").on(t.dongleId, t.logId, t.number)]);
+
+/** Every object a device (or a user import) put into R2. */
+export const uploadedFiles = sqliteTable("uploaded_files", {
+  key: text("key").primaryKey(), // R2 key: <dongle>/<log_id>/<seg>/<file>, <dongle>/boot/<name>, <dongle>/crash/<name>
+  dongleId: text("dongle_id").notNull().references(() => devices.dongleId),
+  logId: text("log_id"),
+  segment: integer("segment"),
+  fileName: text("file_name").notNull(),
+  kind: text("kind", { enum: ["qlog", "rlog", "qcamera", "fcamera", "ecamera", "dcamera", "boot", "crash"] }).notNull(),
+  size: integer("size").notNull(),
+  etag: text("etag"),
+  uploadedAt: integer("uploaded_at").notNull().default(now),
+  state: text("state", { enum: ["pending", "done", "failed"] }).notNull().default("pending"),
+  failReason: text("fail_reason"),
+}, (t) => [index("uploaded_files_route_idx").on(t.dongleId, t.logId, t.segment)]);

@@ -1,0 +1,9 @@
+// Secrets are not in wrangler.toml, so `wrangler types` does not know them.
+interface SecretBindings {
+  JWT_SECRET: string;
+  URL_SIGNING_SECRET: string;
+}
+interface Env extends SecretBindings {}
+declare namespace Cloudflare {
+  interface Env extends SecretBindings {}
+}

@@ -1,0 +1,84 @@
+/**
+ * Authentication for both surfaces. Tokens arrive as `Authorization: JWT <t>` (comma's apps and devices) or
+ * `Bearer <t>`; websockets from devices send `Cookie: jwt=<t>`. A header's alg tells the kinds apart: HS256 is
+ * ours (a user), RS256/ES256 is a device key. Signed-out comma apps send "JWT null": that is anonymous.
+ */
+import { eq } from "drizzle-orm";
+import type { Context, MiddlewareHandler } from "hono";
+import { devices, users } from "../db/schema";
+import { DeviceJwtError, peekDeviceClaims, verifyDeviceJwt } from "../protocol/device-jwt";
+import { verifyAccessToken } from "../services/user-tokens";
+import { touchDevice } from "../services/devices";
+import type { AppEnv, DeviceRow, Principal, UserRow } from "./app-env";
+import { forbidden, unauthorized } from "./errors";
+
+export function tokenFromRequest(req: Request): string | null {
+  const header = req.headers.get("Authorization");
+  if (header) {
+    const m = /^(?:JWT|Bearer)\s+(.+)$/i.exec(header.trim());
+    const t = m?.[1]?.trim();
+    if (t && t !== "null" && t !== "undefined") return t;
+  }
+  const cookie = req.headers.get("Cookie");
+  const fromCookie = cookie && /(?:^|;\s*)jwt=([^;]+)/.exec(cookie)?.[1];
+  return fromCookie && fromCookie !== "null" ? decodeURIComponent(fromCookie) : null;
+}
+
+const deviceAuthMessages: Record<string, string> = {
+  expired: "Device token expired",
+  not_yet_valid: "Device token not valid yet",
+  bad_signature: "Device token signature does not match the registered key",
+  wrong_algorithm: "Device token algorithm does not match the registered key",
+};
+
+export async function authenticateDevice(c: Context<AppEnv>, token: string, identity: string): Promise<DeviceRow> {
+  const device = await c.var.db.query.devices.findFirst({ where: eq(devices.dongleId, identity) });
+  if (!device) throw unauthorized("Unknown device", "unknown_device");
+  try {
+    await verifyDeviceJwt(token, device.publicKey);
+  } catch (err) {
+    const reason = err instanceof DeviceJwtError ? err.reason : "malformed";
+    throw unauthorized(deviceAuthMessages[reason] ?? "Invalid device token", "invalid_device_token");
+  }
+  return device;
+}
+
+export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | null> {
+  const token = tokenFromRequest(c.req.raw);
+  if (!token) return null;
+  const peek = peekDeviceClaims(token);
+  if (!peek) throw unauthorized("Malformed token", "invalid_token");
+  if (peek.alg === "HS256") {
+    const userId = await verifyAccessToken(c.env, token);
+    const user = await c.var.db.query.users.findFirst({ where: eq(users.id, userId) });
+    if (!user) throw unauthorized("Account no longer exists", "invalid_token");
+    return { kind: "user", user };
+  }
+  const identity = peek.payload.identity;
+  if (typeof identity !== "string") throw unauthorized("Device token has no identity", "invalid_device_token");
+  const device = await authenticateDevice(c, token, identity);
+  c.executionCtx.waitUntil(touchDevice(c.env, device, c.req.header("User-Agent")));
+  return { kind: "device", device };
+}
+
+/** Resolves the caller once per request; anonymous callers get `principal = null`. */
+export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set("principal", await resolvePrincipal(c));
+  await next();
+};
+
+export function requireUser(c: Context<AppEnv>): UserRow {
+  const p = c.var.principal;
+  if (!p) throw unauthorized();
+  if (p.kind !== "user") throw forbidden("This endpoint is for user accounts", "user_required");
+  return p.user;
+}
+
+/** A device may act only on its own dongle id. */
+export function requireDevice(c: Context<AppEnv>, dongleId: string): DeviceRow {
+  const p = c.var.principal;
+  if (!p) throw unauthorized();
+  if (p.kind !== "device") throw forbidden("This endpoint is for devices", "device_required");
+  if (p.device.dongleId !== dongleId) throw forbidden("Token identity does not match the dongle in the path", "identity_mismatch");
+  return p.device;
+}

@@ -1,0 +1,27 @@
+/**
+ * Capability URLs: an HMAC of (purpose, path, expiry) in the query string authorises a request by itself.
+ * Devices PUT uploads with no Authorization header, and video players and comma's apps GET media the same way.
+ */
+import { base64url, hmacSha256, timingSafeEqual } from "../lib/encoding";
+import { nowSeconds } from "../lib/time";
+
+export type SignaturePurpose = "upload" | "media" | "route";
+
+async function signature(secret: string, purpose: SignaturePurpose, path: string, exp: number): Promise<string> {
+  return base64url(await hmacSha256(secret, `${purpose}\n${path}\n${exp}`));
+}
+
+export async function signPath(secret: string, purpose: SignaturePurpose, path: string, ttlSeconds: number): Promise<{ exp: number; sig: string }> {
+  const exp = nowSeconds() + ttlSeconds;
+  return { exp, sig: await signature(secret, purpose, path, exp) };
+}
+
+export type SignatureCheck = "ok" | "missing" | "invalid" | "expired";
+
+export async function checkSignature(secret: string, purpose: SignaturePurpose, path: string, exp: string | undefined, sig: string | undefined): Promise<SignatureCheck> {
+  if (!exp || !sig) return "missing";
+  if (!/^[0-9]{1,12}$/.test(exp)) return "invalid";
+  const expected = await signature(secret, purpose, path, Number(exp));
+  if (!timingSafeEqual(expected, sig)) return "invalid";
+  return Number(exp) < nowSeconds() ? "expired" : "ok";
+}
