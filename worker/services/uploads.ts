@@ -6,7 +6,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { database } from "../db/client";
-import { devices, routes, uploadedFiles } from "../db/schema";
+import { devices, routes, segments, uploadedFiles } from "../db/schema";
 import { ApiError, badRequest } from "../http/errors";
 import { checkSignature, signPath } from "../protocol/signed-url";
 import { InvalidUploadPathError, objectKey, parseObjectKey, parseUploadPath, type UploadTarget } from "../protocol/upload-key";
@@ -57,13 +57,14 @@ export async function signedUploadUrl(env: Env, origin: string, dongleId: string
   return { url: `${origin}${urlPath}?exp=${exp}&sig=${sig}`, headers: { "Content-Type": "application/octet-stream" } };
 }
 
+/** Which route counter and segment flag each kind of file moves. */
 const kindColumns = {
-  qlog: { route: "maxqlog", segment: "has_qlog" },
-  rlog: { route: "maxlog", segment: "has_rlog" },
-  qcamera: { route: "maxqcamera", segment: "has_qcamera" },
-  fcamera: { route: "maxcamera", segment: "has_fcamera" },
-  ecamera: { route: "maxecamera", segment: "has_ecamera" },
-  dcamera: { route: "maxdcamera", segment: "has_dcamera" },
+  qlog: { route: "maxqlog", segment: "hasQlog" },
+  rlog: { route: "maxlog", segment: "hasRlog" },
+  qcamera: { route: "maxqcamera", segment: "hasQcamera" },
+  fcamera: { route: "maxcamera", segment: "hasFcamera" },
+  ecamera: { route: "maxecamera", segment: "hasEcamera" },
+  dcamera: { route: "maxdcamera", segment: "hasDcamera" },
 } as const;
 
 /**
@@ -94,10 +95,15 @@ export async function receiveUpload(env: Env, urlPath: string, query: { exp?: st
   const previous = await env.MEDIA.head(key);
   let object: R2Object;
   try {
-    object = await env.MEDIA.put(key, request.body, {
+    // FixedLengthStream gives R2 the length it needs for a streamed put and errors if the body is short or long,
+    // so a truncated upload fails the put and never becomes visible. The body is never buffered.
+    const sized = new FixedLengthStream(Number(length));
+    const piping = request.body.pipeTo(sized.writable).catch(() => undefined);
+    object = await env.MEDIA.put(key, sized.readable, {
       httpMetadata: { contentType: contentTypeFor(target.fileName) },
       customMetadata: { dongleId },
     });
+    await piping;
   } catch (err) {
     console.warn("upload stream failed", key, err);
     throw badRequest("incomplete_upload", "The upload body ended before Content-Length bytes arrived");
@@ -127,13 +133,14 @@ export async function recordUpload(env: Env, db: Db, dongleId: string, target: U
   }));
   if (target.logId !== null) {
     const cols = kindColumns[target.kind];
-    statements.push(db.insert(routes).values({ dongleId, logId: target.logId, fullname: routeFullname(dongleId, target.logId) }).onConflictDoNothing());
-    statements.push(db.run(sql`UPDATE routes SET ${sql.raw(cols.route)} = MAX(${sql.raw(cols.route)}, ${target.segment})
-      WHERE fullname = ${routeFullname(dongleId, target.logId)}`));
-    statements.push(db.run(sql`INSERT INTO segments (dongle_id, log_id, number, ${sql.raw(cols.segment)}) VALUES (${dongleId}, ${target.logId}, ${target.segment}, 1)
-      ON CONFLICT (dongle_id, log_id, number) DO UPDATE SET ${sql.raw(cols.segment)} = 1, updated_at = unixepoch()`));
+    const fullname = routeFullname(dongleId, target.logId);
+    const counter = routes[cols.route];
+    statements.push(db.insert(routes).values({ dongleId, logId: target.logId, fullname }).onConflictDoNothing());
+    statements.push(db.update(routes).set({ [cols.route]: sql`MAX(${counter}, ${target.segment})` }).where(eq(routes.fullname, fullname)));
+    statements.push(db.insert(segments).values({ dongleId, logId: target.logId, number: target.segment, [cols.segment]: true })
+      .onConflictDoUpdate({ target: [segments.dongleId, segments.logId, segments.number], set: { [cols.segment]: true, updatedAt: sql`(unixepoch())` } }));
   }
-  await db.batch(statements as [typeof statements[0], ...typeof statements]);
+  await db.batch(statements as [typeof statements[number], ...typeof statements]);
   const message: UploadedFileMessage = {
     type: "file", key, dongleId, logId: target.logId, segment: target.segment, kind: target.kind, fileName: target.fileName, size: object.size,
   };
