@@ -1,0 +1,65 @@
+/**
+ * Starts `wrangler dev` on a free port with its own throw-away state directory, for benchmarks that need the
+ * real Worker on local workerd. Also samples the resident memory of the workerd processes it spawned.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { OFFLINE_ENV, ROOT, ensureDevVars, run, waitForHttp } from "../scripts/lib";
+
+export interface LocalServer {
+  base: string;
+  stop(): void;
+  /** Sum of VmRSS (bytes) of every workerd process under the server. */
+  workerdRss(): number;
+  /** DevTools inspector port of the Worker isolate (wrangler's inspector proxy). */
+  inspectorPort: number;
+}
+
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch { /* process exited */ }
+  }
+  const out: number[] = [];
+  const stack = [pid];
+  while (stack.length) for (const c of children.get(stack.pop()!) ?? []) { out.push(c); stack.push(c); }
+  return out;
+}
+
+function rssOf(pid: number): { name: string; rss: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return { name: /Name:\s+(\S+)/.exec(status)?.[1] ?? "", rss: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024 };
+  } catch {
+    return { name: "", rss: 0 };
+  }
+}
+
+/** `config` picks another wrangler config (e.g. the calibration Worker); the default is the product itself. */
+export async function startLocalServer(opts: { port?: number; config?: string } = {}): Promise<LocalServer> {
+  const port = opts.port ?? 8800 + Math.floor(Math.random() * 100);
+  const persist = mkdtempSync(path.join(tmpdir(), "edge-bench-"));
+  const configArgs = opts.config ? ["--config", opts.config] : [];
+  if (!opts.config) {
+    ensureDevVars();
+    run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { stdio: "ignore", env: { ...OFFLINE_ENV, CI: "true" } });
+  }
+  const inspectorPort = port + 1000;
+  const child = spawn("npx", ["wrangler", "dev", ...configArgs, "--inspector-port", String(inspectorPort), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--show-interactive-dev-session=false", "--log-level", "warn"], {
+    cwd: ROOT, env: OFFLINE_ENV, detached: true, stdio: ["ignore", "ignore", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(base, 90_000);
+  return {
+    base,
+    inspectorPort,
+    stop: () => { try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ } },
+    workerdRss: () => descendants(child.pid!).map(rssOf).filter((p) => p.name === "workerd").reduce((a, p) => a + p.rss, 0),
+  };
+}
