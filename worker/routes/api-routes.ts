@@ -1,0 +1,137 @@
+/** /api/v1 routes (drives): cursor-paged lists, details with segments, sharing, preserve, delete. */
+import { createRoute } from "@hono/zod-openapi";
+import { and, desc, eq, gte, inArray, isNull, lt, lte, or } from "drizzle-orm";
+import { deviceUsers, devices, routes, segments } from "../db/schema";
+import { requireUser } from "../http/auth";
+import { badRequest } from "../http/errors";
+import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
+import { publicOrigin } from "../http/params";
+import { loadDeviceFor } from "../services/access";
+import { loadRouteFor, shareSignature } from "../services/route-access";
+import { deleteRoute, purgeRouteObjects } from "../services/route-deletion";
+import { type ViewContext, routeSegmentsView } from "../services/route-views";
+
+const Route = z.object({
+  fullname: z.string().openapi({ example: "0123456789abcdef|0000002c--d68dde99ca" }),
+  dongle_id: z.string(), create_time: z.number().int(), start_time: z.string().nullable(), end_time: z.string().nullable(),
+  start_time_utc_millis: z.number(), end_time_utc_millis: z.number(), distance: z.number().openapi({ description: "miles" }),
+  start_lat: z.number(), start_lng: z.number(), end_lat: z.number(), end_lng: z.number(),
+  maxqlog: z.number().int(), procqlog: z.number().int(), url: z.string().openapi({ description: "Prefix of derived files: `${url}/${segment}/coords.json`, events.json, sprite.jpg" }),
+  is_public: z.boolean(), is_preserved: z.boolean(), segment_numbers: z.array(z.number().int()),
+  segment_start_times: z.array(z.number()), segment_end_times: z.array(z.number()),
+  share_exp: z.string(), share_sig: z.string(), platform: z.string().nullable(), version: z.string().nullable(),
+}).passthrough().openapi("Route");
+
+const Segment = z.object({
+  number: z.number().int(), state: z.enum(["pending", "done", "failed"]), fail_reason: z.string().nullable(),
+  has_qlog: z.boolean(), has_rlog: z.boolean(), has_qcamera: z.boolean(), has_fcamera: z.boolean(), has_ecamera: z.boolean(), has_dcamera: z.boolean(),
+  qcamera_duration: z.number().nullable(),
+}).openapi("Segment");
+
+const RouteName = z.object({ fullname: z.string().openapi({ param: { name: "fullname", in: "path" }, description: "`<dongle_id>|<log_id>` (URL-encoded)" }) });
+const Page = z.object({ routes: z.array(Route), next_cursor: z.string().nullable() }).openapi("RoutePage");
+const Success = z.object({ success: z.literal(1) });
+
+const list = createRoute({
+  method: "get", path: "/api/v1/routes", tags: ["routes"], security: userAuth,
+  summary: "Drives of all my devices (or one), newest first; pass next_cursor back as cursor for the next page",
+  request: { query: z.object({
+    dongle_id: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(64).optional(),
+    from: z.coerce.number().optional().openapi({ description: "start time ≥ (ms)" }),
+    to: z.coerce.number().optional().openapi({ description: "start time ≤ (ms)" }),
+  }) },
+  responses: { 200: jsonContent(Page, "A page of drives"), ...errors(400, 401, 404) },
+});
+const get = createRoute({ method: "get", path: "/api/v1/routes/{fullname}", tags: ["routes"], security: userAuth, summary: "One drive (also readable when public or with its share link exp/sig)",
+  request: { params: RouteName, query: z.object({ exp: z.string().optional(), sig: z.string().optional() }) },
+  responses: { 200: jsonContent(Route, "The drive"), ...errors(400, 401, 404) } });
+const segs = createRoute({ method: "get", path: "/api/v1/routes/{fullname}/segments", tags: ["routes"], security: userAuth, summary: "Segments with their files and processing state",
+  request: { params: RouteName }, responses: { 200: jsonContent(z.array(Segment), "Segments"), ...errors(400, 401, 404) } });
+const update = createRoute({ method: "patch", path: "/api/v1/routes/{fullname}", tags: ["routes"], security: userAuth, summary: "Make public / preserve",
+  request: { params: RouteName, ...jsonBody(z.object({ is_public: z.boolean().optional(), is_preserved: z.boolean().optional() })) },
+  responses: { 200: jsonContent(Route, "Updated"), ...errors(400, 401, 403, 404) } });
+const share = createRoute({ method: "post", path: "/api/v1/routes/{fullname}/share", tags: ["routes"], security: userAuth,
+  summary: "A share link (valid one year) that opens this drive without an account",
+  request: { params: RouteName }, responses: { 200: jsonContent(z.object({ exp: z.string(), sig: z.string(), url: z.string() }), "Link"), ...errors(401, 403, 404) } });
+const remove = createRoute({ method: "delete", path: "/api/v1/routes/{fullname}", tags: ["routes"], security: userAuth,
+  summary: "Delete a drive and its files; the device's later uploads of it are refused, so it never comes back",
+  request: { params: RouteName }, responses: { 200: jsonContent(Success, "Deleted"), ...errors(400, 401, 403, 404) } });
+
+/** Cursor = "<start_time_ms>:<id>" of the last item: stable under inserts, index-friendly. */
+function decodeCursor(cursor: string | undefined) {
+  if (!cursor) return null;
+  const m = /^(-?\d+):(\d+)$/.exec(cursor);
+  if (!m) throw badRequest("invalid_cursor", "cursor must be a next_cursor value from a previous page");
+  return { start: Number(m[1]), id: Number(m[2]) };
+}
+
+export const routesApi = apiRouter()
+  .openapi(list, async (c) => {
+    const user = requireUser(c);
+    const q = c.req.valid("query");
+    let dongles: string[];
+    if (q.dongle_id) dongles = [(await loadDeviceFor(c.var.db, c.var.principal, q.dongle_id, "read")).device.dongleId];
+    else {
+      const shared = c.var.db.select({ id: deviceUsers.dongleId }).from(deviceUsers).where(eq(deviceUsers.userId, user.id));
+      dongles = (await c.var.db.select({ id: devices.dongleId }).from(devices).where(or(eq(devices.ownerId, user.id), inArray(devices.dongleId, shared)))).map((d) => d.id);
+    }
+    if (!dongles.length) return c.json({ routes: [], next_cursor: null }, 200);
+    const cursor = decodeCursor(q.cursor);
+    const startExpr = routes.startTimeMs;
+    const rows = await c.var.db.select().from(routes).where(and(
+      inArray(routes.dongleId, dongles), isNull(routes.deletedAt),
+      q.from !== undefined ? gte(startExpr, q.from) : undefined,
+      q.to !== undefined ? lte(startExpr, q.to) : undefined,
+      cursor ? or(lt(startExpr, cursor.start), and(eq(startExpr, cursor.start), lt(routes.id, cursor.id))) : undefined,
+    )).orderBy(desc(startExpr), desc(routes.id)).limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const segRows = page.length
+      ? await c.var.db.select().from(segments).where(and(inArray(segments.dongleId, [...new Set(page.map((r) => r.dongleId))]), inArray(segments.logId, page.map((r) => r.logId))))
+      : [];
+    const origin = publicOrigin(c);
+    const out = await Promise.all(page.map(async (r) => routeSegmentsView(r, segRows.filter((s) => s.dongleId === r.dongleId && s.logId === r.logId), {
+      env: c.env, origin, userId: user.id, share: await shareSignature(c.env, r.fullname),
+    })));
+    const last = page[page.length - 1];
+    return c.json({ routes: out, next_cursor: rows.length > q.limit && last ? `${last.startTimeMs ?? 0}:${last.id}` : null }, 200);
+  })
+  .openapi(get, async (c) => {
+    const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "read", c.req.valid("query"));
+    return c.json(await fullView(c, route), 200);
+  })
+  .openapi(segs, async (c) => {
+    const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "read");
+    const rows = await c.var.db.select().from(segments).where(and(eq(segments.dongleId, route.dongleId), eq(segments.logId, route.logId))).orderBy(segments.number);
+    return c.json(rows.map((s) => ({
+      number: s.number, state: s.state, fail_reason: s.failReason, has_qlog: s.hasQlog, has_rlog: s.hasRlog, has_qcamera: s.hasQcamera,
+      has_fcamera: s.hasFcamera, has_ecamera: s.hasEcamera, has_dcamera: s.hasDcamera, qcamera_duration: s.qcameraDuration,
+    })), 200);
+  })
+  .openapi(update, async (c) => {
+    const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "write");
+    const body = c.req.valid("json");
+    const [row] = await c.var.db.update(routes).set({
+      ...(body.is_public !== undefined ? { isPublic: body.is_public } : {}),
+      ...(body.is_preserved !== undefined ? { isPreserved: body.is_preserved } : {}),
+    }).where(eq(routes.id, route.id)).returning();
+    return c.json(await fullView(c, row), 200);
+  })
+  .openapi(share, async (c) => {
+    const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "write");
+    const sig = await shareSignature(c.env, route.fullname);
+    return c.json({ ...sig, url: `${publicOrigin(c)}/routes/${encodeURIComponent(route.fullname)}?${new URLSearchParams(sig)}` }, 200);
+  })
+  .openapi(remove, async (c) => {
+    const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "write");
+    await deleteRoute(c.env, c.var.db, route);
+    c.executionCtx.waitUntil(purgeRouteObjects(c.env.MEDIA, route));
+    return c.json({ success: 1 as const }, 200);
+  });
+
+async function fullView(c: Parameters<typeof publicOrigin>[0] & { env: Env; var: { db: import("../db/client").Db } }, route: typeof routes.$inferSelect) {
+  const segRows = await c.var.db.select().from(segments).where(and(eq(segments.dongleId, route.dongleId), eq(segments.logId, route.logId)));
+  const ctx: ViewContext = { env: c.env, origin: publicOrigin(c), userId: null, share: await shareSignature(c.env, route.fullname) };
+  return routeSegmentsView(route, segRows, ctx);
+}

@@ -1,0 +1,33 @@
+/** Assembles our documented /api/v1 surface and publishes its OpenAPI 3.1 document and Swagger UI. */
+import { swaggerUI } from "@hono/swagger-ui";
+import { apiRouter } from "../http/openapi";
+import { accountsApi } from "./accounts";
+import { devicesApi } from "./api-devices";
+import { routesApi } from "./api-routes";
+import { importsApi } from "./imports";
+import { processingApi } from "./processing";
+
+export const apiV1 = apiRouter();
+
+apiV1.openAPIRegistry.registerComponent("securitySchemes", "jwt", {
+  type: "apiKey", in: "header", name: "Authorization",
+  description: "`JWT <access_token>` (what comma's apps send) or `Bearer <access_token>`",
+});
+
+apiV1.route("/", accountsApi);
+apiV1.route("/", devicesApi);
+apiV1.route("/", routesApi);
+apiV1.route("/", importsApi);
+apiV1.route("/", processingApi);
+
+apiV1.doc31("/api/v1/openapi.json", (c) => ({
+  openapi: "3.1.0",
+  info: {
+    title: "edge-connect API",
+    version: "1",
+    description: "Our own REST API. Errors are always JSON `{error, message}` with a stable `error` code.",
+  },
+  servers: [{ url: new URL(c.req.url).origin }],
+}));
+
+apiV1.get("/api/docs", swaggerUI({ url: "/api/v1/openapi.json", title: "edge-connect API" }));

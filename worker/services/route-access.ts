@@ -1,0 +1,54 @@
+/**
+ * Who may see a route: users with access to its device (owner, shares, admin), anyone if it is public, and
+ * anyone holding its share signature (`exp`/`sig` query, what video players and comma's apps send).
+ */
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { routes } from "../db/schema";
+import type { Principal } from "../http/app-env";
+import { badRequest, notFound, unauthorized } from "../http/errors";
+import { checkSignature, signPath } from "../protocol/signed-url";
+import { DONGLE_ID_RE, LOG_ID_RE } from "../protocol/upload-key";
+import { type DeviceAccess, loadDeviceFor } from "./access";
+import { type RouteRow, SHARE_TTL_S } from "./route-views";
+
+/** "<dongle>|<log_id>" (also with "%7C" or "/" as the separator, as some clients send). */
+export function parseRouteName(raw: string): { dongleId: string; logId: string; fullname: string } {
+  const text = decodeURIComponent(raw);
+  const m = /^([0-9a-f]{16})[|/](.+)$/.exec(text);
+  if (!m || !DONGLE_ID_RE.test(m[1]) || !LOG_ID_RE.test(m[2])) throw badRequest("invalid_route_name", "Route names look like <dongle_id>|<log_id>");
+  return { dongleId: m[1], logId: m[2], fullname: `${m[1]}|${m[2]}` };
+}
+
+export async function shareSignature(env: Env, fullname: string) {
+  const { exp, sig } = await signPath(env.URL_SIGNING_SECRET, "route", fullname, SHARE_TTL_S);
+  return { exp: String(exp), sig };
+}
+
+export interface RouteContext {
+  route: RouteRow;
+  access: DeviceAccess | "public" | "shared_link";
+}
+
+export async function findRoute(db: Db, fullname: string): Promise<RouteRow> {
+  const route = await db.query.routes.findFirst({ where: eq(routes.fullname, fullname) });
+  if (!route || route.deletedAt) throw notFound("Route not found", "route_not_found");
+  return route;
+}
+
+export async function loadRouteFor(
+  env: Env, db: Db, principal: Principal | null, rawName: string, needed: DeviceAccess,
+  link: { exp?: string; sig?: string } = {},
+): Promise<RouteContext> {
+  const { fullname, dongleId } = parseRouteName(rawName);
+  if (needed === "read") {
+    if (link.sig && (await checkSignature(env.URL_SIGNING_SECRET, "route", fullname, link.exp, link.sig)) === "ok") {
+      return { route: await findRoute(db, fullname), access: "shared_link" };
+    }
+    const route = await db.query.routes.findFirst({ where: eq(routes.fullname, fullname) });
+    if (route && !route.deletedAt && route.isPublic) return { route, access: "public" };
+  }
+  if (!principal) throw unauthorized();
+  const { access } = await loadDeviceFor(db, principal, dongleId, needed);
+  return { route: await findRoute(db, fullname), access };
+}
