@@ -15,6 +15,8 @@ export interface LocalServer {
   workerdRss(): number;
   /** DevTools inspector port of the Worker isolate (wrangler's inspector proxy). */
   inspectorPort: number;
+  /** Where this server keeps its local D1/R2 state (for `wrangler d1 execute --persist-to`). */
+  persistDir: string;
 }
 
 function descendants(pid: number): number[] {
@@ -59,6 +61,7 @@ export async function startLocalServer(opts: { port?: number; config?: string } 
   return {
     base,
     inspectorPort,
+    persistDir: persist,
     stop: () => { try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ } },
     workerdRss: () => descendants(child.pid!).map(rssOf).filter((p) => p.name === "workerd").reduce((a, p) => a + p.rss, 0),
   };

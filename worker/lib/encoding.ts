@@ -39,7 +39,14 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
+// Route lists sign every item (share signature, derived-file prefix): import each secret's key once per isolate.
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
 export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8.encode(message)));
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    hmacKeys.set(secret, key);
+  }
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await key, utf8.encode(message)));
 }

@@ -8,8 +8,10 @@ import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/o
 import { publicOrigin } from "../http/params";
 import { loadDeviceFor } from "../services/access";
 import { loadRouteFor, shareSignature } from "../services/route-access";
+import { segmentsOfRoutes } from "../services/route-segments";
 import { deleteRoute, purgeRouteObjects } from "../services/route-deletion";
-import { type ViewContext, routeSegmentsView } from "../services/route-views";
+import { type RouteRow, type ViewContext, routeSegmentsView } from "../services/route-views";
+import type { Db } from "../db/client";
 
 const Route = z.object({
   fullname: z.string().openapi({ example: "0123456789abcdef|0000002c--d68dde99ca" }),
@@ -87,11 +89,9 @@ export const routesApi = apiRouter()
       cursor ? or(lt(startExpr, cursor.start), and(eq(startExpr, cursor.start), lt(routes.id, cursor.id))) : undefined,
     )).orderBy(desc(startExpr), desc(routes.id)).limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
-    const segRows = page.length
-      ? await c.var.db.select().from(segments).where(and(inArray(segments.dongleId, [...new Set(page.map((r) => r.dongleId))]), inArray(segments.logId, page.map((r) => r.logId))))
-      : [];
+    const byRoute = await segmentsOfRoutes(c.var.db, page);
     const origin = publicOrigin(c);
-    const out = await Promise.all(page.map(async (r) => routeSegmentsView(r, segRows.filter((s) => s.dongleId === r.dongleId && s.logId === r.logId), {
+    const out = await Promise.all(page.map(async (r) => routeSegmentsView(r, byRoute.get(r.fullname) ?? [], {
       env: c.env, origin, userId: user.id, share: await shareSignature(c.env, r.fullname),
     })));
     const last = page[page.length - 1];
@@ -99,7 +99,7 @@ export const routesApi = apiRouter()
   })
   .openapi(get, async (c) => {
     const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "read", c.req.valid("query"));
-    return c.json(await fullView(c, route), 200);
+    return c.json(await fullView(c.env, c.var.db, publicOrigin(c), route), 200);
   })
   .openapi(segs, async (c) => {
     const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "read");
@@ -116,7 +116,7 @@ export const routesApi = apiRouter()
       ...(body.is_public !== undefined ? { isPublic: body.is_public } : {}),
       ...(body.is_preserved !== undefined ? { isPreserved: body.is_preserved } : {}),
     }).where(eq(routes.id, route.id)).returning();
-    return c.json(await fullView(c, row), 200);
+    return c.json(await fullView(c.env, c.var.db, publicOrigin(c), row), 200);
   })
   .openapi(share, async (c) => {
     const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "write");
@@ -130,8 +130,8 @@ export const routesApi = apiRouter()
     return c.json({ success: 1 as const }, 200);
   });
 
-async function fullView(c: Parameters<typeof publicOrigin>[0] & { env: Env; var: { db: import("../db/client").Db } }, route: typeof routes.$inferSelect) {
-  const segRows = await c.var.db.select().from(segments).where(and(eq(segments.dongleId, route.dongleId), eq(segments.logId, route.logId)));
-  const ctx: ViewContext = { env: c.env, origin: publicOrigin(c), userId: null, share: await shareSignature(c.env, route.fullname) };
-  return routeSegmentsView(route, segRows, ctx);
+async function fullView(env: Env, db: Db, origin: string, route: RouteRow) {
+  const byRoute = await segmentsOfRoutes(db, [route]);
+  const ctx: ViewContext = { env, origin, userId: null, share: await shareSignature(env, route.fullname) };
+  return routeSegmentsView(route, byRoute.get(route.fullname) ?? [], ctx);
 }

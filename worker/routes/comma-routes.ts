@@ -12,6 +12,7 @@ import { checkSignature } from "../protocol/signed-url";
 import { loadDeviceFor } from "../services/access";
 import { MEDIA_PATH_PREFIX, serveObject, signedMediaUrl } from "../services/media";
 import { qcameraPlaylist } from "../services/playlist";
+import { segmentsOfRoutes } from "../services/route-segments";
 import { loadRouteFor, parseRouteName, shareSignature } from "../services/route-access";
 import { DERIVED_FILES, type DerivedFile, type ViewContext, derivedKey, routeSegmentsView, routeUrlToken, routeView } from "../services/route-views";
 
@@ -138,11 +139,9 @@ commaRoutes.get("/v1/devices/:dongle/routes_segments", async (c) => {
     start ? gte(routes.startTimeMs, Number(start)) : undefined,
     end ? lte(routes.startTimeMs, Number(end)) : undefined,
   )).orderBy(desc(routes.startTimeMs), desc(routes.id)).limit(limit);
-  if (!rows.length) return c.json([]);
-  const segs = await c.var.db.select().from(segments).where(eq(segments.dongleId, device.dongleId));
-  const byRoute = Map.groupBy(segs, (s) => s.logId);
+  const byRoute = await segmentsOfRoutes(c.var.db, rows);
   const origin = publicOrigin(c);
-  return c.json(await Promise.all(rows.map(async (r) => routeSegmentsView(r, byRoute.get(r.logId) ?? [], {
+  return c.json(await Promise.all(rows.map(async (r) => routeSegmentsView(r, byRoute.get(r.fullname) ?? [], {
     env: c.env, origin, userId: user?.id ?? null, share: await shareSignature(c.env, r.fullname),
   }))));
 });

@@ -1,0 +1,122 @@
+/**
+ * One authorization layer serves both API surfaces; this checks it as a matrix: every endpoint × every kind of
+ * caller → the expected status class. Each cell runs on a fresh device and drive, so a write that succeeds in one
+ * cell cannot change the outcome of another.
+ */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { newRouteName } from "./device-sim/route";
+import { createUser, registeredDevice, workerFetch, type TestUser } from "./helpers";
+
+type Caller = "owner" | "reader" | "writer" | "stranger" | "anonymous" | "admin" | "otherDevice";
+const CALLERS: Caller[] = ["owner", "reader", "writer", "stranger", "anonymous", "admin", "otherDevice"];
+type Level = "read" | "write" | "owner";
+
+interface Cell {
+  dongle: string;
+  route: string; // "<dongle>|<log_id>"
+}
+
+interface Endpoint {
+  name: string;
+  level: Level;
+  request(cell: Cell): [string, RequestInit?];
+}
+
+const enc = encodeURIComponent;
+const jsonInit = (method: string, body: unknown): RequestInit => ({ method, body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+
+const ENDPOINTS: Endpoint[] = [
+  // comma-compatible surface
+  { name: "GET /v1.1/devices/:d", level: "read", request: (c) => [`/v1.1/devices/${c.dongle}/`] },
+  { name: "GET /v1.1/devices/:d/stats", level: "read", request: (c) => [`/v1.1/devices/${c.dongle}/stats`] },
+  { name: "GET /v1/devices/:d/routes", level: "read", request: (c) => [`/v1/devices/${c.dongle}/routes`] },
+  { name: "GET /v1/devices/:d/routes_segments", level: "read", request: (c) => [`/v1/devices/${c.dongle}/routes_segments?start=0&end=${Date.now()}`] },
+  { name: "GET /v1/devices/:d/routes/preserved", level: "read", request: (c) => [`/v1/devices/${c.dongle}/routes/preserved`] },
+  { name: "GET /v1/devices/:d/users", level: "read", request: (c) => [`/v1/devices/${c.dongle}/users`] },
+  { name: "GET /v1/devices/:d/firehose_stats", level: "read", request: (c) => [`/v1/devices/${c.dongle}/firehose_stats`] },
+  { name: "PATCH /v1/devices/:d", level: "write", request: (c) => [`/v1/devices/${c.dongle}/`, jsonInit("PATCH", { alias: "x" })] },
+  { name: "POST /v1/:d/upload_urls", level: "write", request: (c) => [`/v1/${c.dongle}/upload_urls/`, jsonInit("POST", { paths: [`${c.route.split("|")[1]}--0/rlog.zst`] })] },
+  { name: "POST /v1/devices/:d/add_user", level: "owner", request: (c) => [`/v1/devices/${c.dongle}/add_user`, jsonInit("POST", { email: stranger.email })] },
+  { name: "POST /v1/devices/:d/unpair", level: "owner", request: (c) => [`/v1/devices/${c.dongle}/unpair`, { method: "POST" }] },
+  { name: "GET /v1/route/:r", level: "read", request: (c) => [`/v1/route/${enc(c.route)}/`] },
+  { name: "GET /v1/route/:r/files", level: "read", request: (c) => [`/v1/route/${enc(c.route)}/files`] },
+  { name: "GET /v1/route/:r/share_signature", level: "read", request: (c) => [`/v1/route/${enc(c.route)}/share_signature`] },
+  { name: "GET /v1/route/:r/qcamera.m3u8", level: "read", request: (c) => [`/v1/route/${enc(c.route)}/qcamera.m3u8`] },
+  { name: "PATCH /v1/route/:r", level: "write", request: (c) => [`/v1/route/${enc(c.route)}/`, jsonInit("PATCH", { is_public: false })] },
+  { name: "POST /v1/route/:r/preserve", level: "write", request: (c) => [`/v1/route/${enc(c.route)}/preserve`, { method: "POST" }] },
+  { name: "DELETE /v1/route/:r/preserve", level: "write", request: (c) => [`/v1/route/${enc(c.route)}/preserve`, { method: "DELETE" }] },
+  // our /api/v1 surface
+  { name: "GET /api/v1/devices/:d", level: "read", request: (c) => [`/api/v1/devices/${c.dongle}`] },
+  { name: "GET /api/v1/devices/:d/stats", level: "read", request: (c) => [`/api/v1/devices/${c.dongle}/stats`] },
+  { name: "GET /api/v1/devices/:d/users", level: "read", request: (c) => [`/api/v1/devices/${c.dongle}/users`] },
+  { name: "PATCH /api/v1/devices/:d", level: "write", request: (c) => [`/api/v1/devices/${c.dongle}`, jsonInit("PATCH", { alias: "y" })] },
+  { name: "POST /api/v1/devices/:d/users", level: "owner", request: (c) => [`/api/v1/devices/${c.dongle}/users`, jsonInit("POST", { email: stranger.email })] },
+  { name: "DELETE /api/v1/devices/:d", level: "owner", request: (c) => [`/api/v1/devices/${c.dongle}`, { method: "DELETE" }] },
+  { name: "GET /api/v1/routes?dongle_id", level: "read", request: (c) => [`/api/v1/routes?dongle_id=${c.dongle}`] },
+  { name: "GET /api/v1/routes/:r", level: "read", request: (c) => [`/api/v1/routes/${enc(c.route)}`] },
+  { name: "GET /api/v1/routes/:r/segments", level: "read", request: (c) => [`/api/v1/routes/${enc(c.route)}/segments`] },
+  { name: "PATCH /api/v1/routes/:r", level: "write", request: (c) => [`/api/v1/routes/${enc(c.route)}`, jsonInit("PATCH", { is_preserved: true })] },
+  { name: "POST /api/v1/routes/:r/share", level: "write", request: (c) => [`/api/v1/routes/${enc(c.route)}/share`, { method: "POST" }] },
+  { name: "DELETE /api/v1/routes/:r", level: "write", request: (c) => [`/api/v1/routes/${enc(c.route)}`, { method: "DELETE" }] },
+];
+
+/** What each caller should get: 2xx (allowed), or the exact refusal. Endpoints that only users may call refuse devices with 403. */
+function expected(caller: Caller, level: Level): "2xx" | 401 | 403 | 404 {
+  switch (caller) {
+    case "owner": case "admin": return "2xx";
+    case "writer": return level === "owner" ? 403 : "2xx";
+    case "reader": return level === "read" ? "2xx" : 403;
+    case "stranger": return 404;
+    case "anonymous": return 401;
+    case "otherDevice": return 403;
+  }
+}
+
+let admin: TestUser, owner: TestUser, reader: TestUser, writer: TestUser, stranger: TestUser;
+let otherDeviceAuth: string;
+
+beforeAll(async () => {
+  admin = await createUser(); // the first account of this file's database is the admin
+  [owner, reader, writer, stranger] = await Promise.all([createUser(), createUser(), createUser(), createUser()]);
+  const other = await registeredDevice({ keyKind: "ecdsa" });
+  otherDeviceAuth = `JWT ${await other.token()}`;
+  expect(admin.role).toBe("admin");
+});
+
+async function freshCell(): Promise<Cell> {
+  const device = await registeredDevice({ keyKind: "ecdsa" });
+  const dongle = device.dongleId!;
+  await env.DB.batch([
+    env.DB.prepare("UPDATE devices SET owner_id = ?, is_paired = 1 WHERE dongle_id = ?").bind(owner.id, dongle),
+    env.DB.prepare("INSERT INTO device_users (dongle_id, user_id, permission) VALUES (?, ?, 'read'), (?, ?, 'write')").bind(dongle, reader.id, dongle, writer.id),
+  ]);
+  const log = newRouteName();
+  await device.uploadFile(`${log}--0/qlog.zst`, new Uint8Array([1, 2, 3]));
+  return { dongle, route: `${dongle}|${log}` };
+}
+
+function authFor(caller: Caller): Record<string, string> {
+  const users = { owner, reader, writer, stranger, admin } as Record<string, TestUser>;
+  if (caller === "anonymous") return {};
+  if (caller === "otherDevice") return { Authorization: otherDeviceAuth };
+  return users[caller].auth;
+}
+
+describe("permission matrix", () => {
+  for (const endpoint of ENDPOINTS) {
+    it(endpoint.name, async () => {
+      const failures: string[] = [];
+      for (const caller of CALLERS) {
+        const cell = await freshCell();
+        const [path, init = {}] = endpoint.request(cell);
+        const res = await workerFetch(path, { ...init, headers: { ...(init.headers as Record<string, string>), ...authFor(caller) } });
+        await res.body?.cancel();
+        const want = expected(caller, endpoint.level);
+        const ok = want === "2xx" ? res.status >= 200 && res.status < 300 : res.status === want;
+        if (!ok) failures.push(`${caller}: got ${res.status}, want ${want}`);
+      }
+      expect(failures).toEqual([]);
+    });
+  }
+});
