@@ -1,4 +1,5 @@
 import { nowSeconds } from "../lib/time";
+import { sweepImports } from "./imports";
 
 /** Cron: prune bookkeeping that only matters for a short while. */
 export async function runScheduled(_controller: ScheduledController, env: Env): Promise<void> {
@@ -7,4 +8,5 @@ export async function runScheduled(_controller: ScheduledController, env: Env): 
     env.DB.prepare("DELETE FROM login_failures WHERE at < ?").bind(now - 24 * 3600),
     env.DB.prepare("DELETE FROM refresh_tokens WHERE expires_at < ?").bind(now - 24 * 3600),
   ]);
+  await sweepImports(env, now);
 }

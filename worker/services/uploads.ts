@@ -58,7 +58,7 @@ export async function signedUploadUrl(env: Env, origin: string, dongleId: string
 }
 
 /** Which route counter and segment flag each kind of file moves. */
-const kindColumns = {
+export const kindColumns = {
   qlog: { route: "maxqlog", segment: "hasQlog" },
   rlog: { route: "maxlog", segment: "hasRlog" },
   qcamera: { route: "maxqcamera", segment: "hasQcamera" },
@@ -138,7 +138,8 @@ export async function recordUpload(env: Env, db: Db, dongleId: string, target: U
     statements.push(db.insert(routes).values({ dongleId, logId: target.logId, fullname }).onConflictDoNothing());
     statements.push(db.update(routes).set({ [cols.route]: sql`MAX(${counter}, ${target.segment})` }).where(eq(routes.fullname, fullname)));
     statements.push(db.insert(segments).values({ dongleId, logId: target.logId, number: target.segment, [cols.segment]: true })
-      .onConflictDoUpdate({ target: [segments.dongleId, segments.logId, segments.number], set: { [cols.segment]: true, updatedAt: sql`(unixepoch())` } }));
+      // A new file puts the segment back to pending until the consumer has processed it (services/processing/state.ts).
+      .onConflictDoUpdate({ target: [segments.dongleId, segments.logId, segments.number], set: { [cols.segment]: true, state: "pending", updatedAt: sql`(unixepoch())` } }));
   }
   await db.batch(statements as [typeof statements[number], ...typeof statements]);
   const message: UploadedFileMessage = {

@@ -1,0 +1,70 @@
+/**
+ * One uploaded file → its processor by kind, and the bookkeeping around it:
+ *   - success: the processor's statements + file done + segment state, in one D1 batch, then its `after` step;
+ *   - a file problem (LogFormatError, object gone): file failed with a readable reason, the processor's `failed`
+ *     clean-up, and the message is done (retrying a corrupt file cannot help);
+ *   - anything else is thrown to the queue consumer, which retries with backoff and finally dead-letters it.
+ * Re-running a message repeats the same writes to the same keys and rows: redelivery changes nothing.
+ */
+import { eq } from "drizzle-orm";
+import { database } from "../../db/client";
+import { routes } from "../../db/schema";
+import type { FileKind } from "../../protocol/upload-key";
+import type { UploadedFileMessage } from "../../queue/messages";
+import { routeFullname } from "../uploads";
+import { bootlogProcessor } from "./bootlog";
+import { isPermanent, type Processor } from "./context";
+import { qcameraProcessor } from "./qcamera";
+import { qlogProcessor } from "./qlog";
+import { rlogProcessor } from "./rlog";
+import { fileStateStatements, reasonText } from "./state";
+import { storedProcessor } from "./stored";
+
+export const PROCESSORS: Record<FileKind, Processor> = {
+  qlog: qlogProcessor,
+  rlog: rlogProcessor,
+  qcamera: qcameraProcessor,
+  fcamera: storedProcessor,
+  ecamera: storedProcessor,
+  dcamera: storedProcessor,
+  boot: bootlogProcessor,
+  crash: storedProcessor,
+};
+
+export type FileOutcome = { state: "done" } | { state: "failed"; reason: string } | { state: "skipped"; reason: string };
+
+/** Checks a queue body is one of ours before anything trusts its fields (a bad body is dropped, not retried). */
+export function parseFileMessage(body: unknown): UploadedFileMessage | null {
+  const m = body as Partial<UploadedFileMessage> | null;
+  if (!m || m.type !== "file" || typeof m.key !== "string" || typeof m.dongleId !== "string" || !m.kind || !(m.kind in PROCESSORS)) return null;
+  const isSegmentFile = m.kind !== "boot" && m.kind !== "crash";
+  if (isSegmentFile && (typeof m.logId !== "string" || !Number.isInteger(m.segment))) return null;
+  return m as UploadedFileMessage;
+}
+
+export async function processUploadedFile(env: Env, msg: UploadedFileMessage, attempts: number): Promise<FileOutcome> {
+  if (msg.logId !== null) {
+    const route = await database(env).query.routes.findFirst({ columns: { deletedAt: true }, where: eq(routes.fullname, routeFullname(msg.dongleId, msg.logId)) });
+    // A deleted route must not come back through its derived files (its uploads are refused from now on anyway);
+    // the file is settled so nothing stays pending.
+    if (route?.deletedAt) {
+      await env.DB.batch(fileStateStatements(env, msg, attempts, { state: "done", info: { skipped: "route deleted" } }));
+      return { state: "skipped", reason: "route deleted" };
+    }
+  }
+  const processor = PROCESSORS[msg.kind];
+  const ctx = { env, msg };
+  try {
+    const done = await processor.run(ctx);
+    await env.DB.batch([...(done.statements ?? []), ...fileStateStatements(env, msg, attempts, { state: "done", info: done.info })]);
+    await done.after?.();
+    return { state: "done" };
+  } catch (err) {
+    if (!isPermanent(err)) throw err;
+    const reason = reasonText(err);
+    const undo = (await processor.failed?.(ctx)) ?? {};
+    await env.DB.batch([...(undo.statements ?? []), ...fileStateStatements(env, msg, attempts, { state: "failed", reason })]);
+    await undo.after?.();
+    return { state: "failed", reason };
+  }
+}
