@@ -1,0 +1,29 @@
+/** Accounts: our /api/v1/auth endpoints. */
+import { request } from "./client";
+import { clearSession, readSession, storeTokens } from "./tokens";
+import type { Tokens, User } from "./types";
+
+type SignedIn = Tokens & { user: User };
+
+export async function signUp(email: string, password: string, name?: string): Promise<User> {
+  const r = await request<SignedIn>("/api/v1/auth/register", { json: { email, password, name: name || null }, anonymous: true });
+  storeTokens(r);
+  return r.user;
+}
+
+export async function signIn(email: string, password: string): Promise<User> {
+  const r = await request<SignedIn>("/api/v1/auth/login", { json: { email, password }, anonymous: true });
+  storeTokens(r);
+  return r.user;
+}
+
+/** Revokes the refresh token server-side when reachable; the local session is dropped either way. */
+export async function signOut(): Promise<void> {
+  const s = readSession();
+  clearSession();
+  if (s) await request("/api/v1/auth/logout", { json: { refresh_token: s.refresh }, anonymous: true }).catch(() => undefined);
+}
+
+export const getMe = () => request<User>("/api/v1/auth/me");
+
+export const hasSession = () => readSession() !== null;
