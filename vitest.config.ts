@@ -1,6 +1,22 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+// The real route in ../shared/fixtures/real (personal data without a licence: read at run time, never copied).
+const REAL_DIR = path.resolve(import.meta.dirname, "../shared/fixtures/real");
+
+/** Node-side handler of the REAL_FIXTURES service binding: GET http://fixtures/<route>/<file> → the file, or 404. */
+async function serveRealFixture(request: Request): Promise<Response> {
+  const rel = decodeURIComponent(new URL(request.url).pathname);
+  const file = path.resolve(REAL_DIR, "." + rel);
+  if (!file.startsWith(REAL_DIR + path.sep)) return new Response("forbidden", { status: 403 });
+  try {
+    return new Response(await readFile(file));
+  } catch {
+    return new Response("not found", { status: 404 });
+  }
+}
 
 // Every test file runs inside workerd against real D1/R2/DO/Queue bindings from wrangler.toml.
 export default defineConfig(async () => ({
@@ -13,9 +29,13 @@ export default defineConfig(async () => ({
           TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, "migrations")),
           JWT_SECRET: "test-jwt-secret-not-for-production",
           URL_SIGNING_SECRET: "test-url-signing-secret-not-for-production",
+          // A web app origin that CORS and the sign-in redirect accept in tests.
+          ALLOWED_ORIGINS: "https://app.example",
           // Absolute path of ../shared/fixtures/real when present (CI has it), read by the exactness tests.
           SHARED_FIXTURES: "",
         },
+        // Exactness tests fetch the real fixture files through this (workerd has no filesystem); 404 → they skip.
+        serviceBindings: { REAL_FIXTURES: serveRealFixture },
       },
     }),
   ],

@@ -57,6 +57,8 @@ export const devices = sqliteTable("devices", {
   /** Uploads answered with 412 so the device stops trying. */
   ignoreUploads: integer("ignore_uploads", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull().default(now),
+  /** The athena websocket is open (set on connect, cleared on close or after missed keepalives). */
+  athenaOnline: integer("athena_online", { mode: "boolean" }).notNull().default(false),
 }, (t) => [
   uniqueIndex("devices_public_key_unique").on(t.publicKey),
   index("devices_serial_idx").on(t.serial),
@@ -145,3 +147,105 @@ export const uploadedFiles = sqliteTable("uploaded_files", {
   state: text("state", { enum: ["pending", "done", "failed"] }).notNull().default("pending"),
   failReason: text("fail_reason"),
 }, (t) => [index("uploaded_files_route_idx").on(t.dongleId, t.logId, t.segment)]);
+
+/**
+ * Devices that connected to athena with a dongle id comma issued (so they never called pilotauth here). The
+ * key came from the device's `getPublicKey` and signed its handshake JWT; an admin approves (the row becomes a
+ * `devices` row) or rejects (the row stays, and the device's websocket is refused from then on).
+ */
+export const pendingDevices = sqliteTable("pending_devices", {
+  dongleId: text("dongle_id").primaryKey(),
+  publicKey: text("public_key").notNull(),
+  keyAlgorithm: text("key_algorithm", { enum: ["RS256", "ES256"] }).notNull(),
+  state: text("state", { enum: ["pending", "rejected"] }).notNull().default("pending"),
+  firstSeen: integer("first_seen").notNull().default(now),
+  lastSeen: integer("last_seen"),
+  decidedBy: text("decided_by").references(() => users.id),
+  decidedAt: integer("decided_at"),
+}, (t) => [index("pending_devices_state_idx").on(t.state)]);
+
+/**
+ * Place names for geocoding (maps). Filled from tiles/build/places.sql (Natural Earth populated places) or any
+ * other loader that sets `source`. The FTS5 index `places_fts` (external content, kept in sync by triggers) is in
+ * the hand-written migration 0003_maps_fts.sql: drizzle cannot express virtual tables, and the index can always be
+ * rebuilt from this table with `INSERT INTO places_fts(places_fts) VALUES ('rebuild')`.
+ */
+export const places = sqliteTable("places", {
+  id: integer("id").primaryKey(),
+  name: text("name").notNull(),
+  asciiName: text("ascii_name").notNull(),
+  province: text("province").notNull().default(""),
+  country: text("country").notNull().default(""),
+  iso2: text("iso2").notNull().default(""),
+  lat: real("lat").notNull(),
+  lng: real("lng").notNull(),
+  population: integer("population").notNull().default(0),
+  source: text("source").notNull().default("naturalearth"),
+}, (t) => [index("places_lat_lng_idx").on(t.lat, t.lng), index("places_source_idx").on(t.source)]);
+
+/**
+ * What processing a segment's qlog produced (worker/services/processing/qlog.ts): the per-segment metadata the
+ * route aggregate is recomputed from, so segments arriving in any order give the same route fields. A derived
+ * cache: rebuildable from R2 by re-processing, hence no foreign keys. `etag` is the qlog object it came from.
+ */
+export const segmentQlogs = sqliteTable("segment_qlogs", {
+  dongleId: text("dongle_id").notNull(),
+  logId: text("log_id").notNull(),
+  number: integer("number").notNull(),
+  etag: text("etag").notNull(),
+  /** worker/logs SegmentMeta as JSON (~2 KB: no personal initData params, a handful of clocks pairs). */
+  meta: text("meta", { mode: "json" }).notNull(),
+  processedAt: integer("processed_at").notNull().default(now),
+}, (t) => [primaryKey({ columns: [t.dongleId, t.logId, t.number] })]);
+
+/**
+ * Per-file processing bookkeeping next to uploaded_files (which holds state/fail_reason): what the last
+ * successful run found (rlog scan counts, qcamera duration, boot initData summary), how many attempts were made,
+ * and the last unexpected error, which the dead-letter consumer turns into the final fail_reason.
+ */
+export const fileProcessing = sqliteTable("file_processing", {
+  key: text("key").primaryKey(),
+  info: text("info", { mode: "json" }),
+  attempts: integer("attempts").notNull().default(0),
+  lastError: text("last_error"),
+  processedAt: integer("processed_at"),
+});
+
+/**
+ * Resumable manual imports (worker/services/imports.ts): one row per R2 multipart upload of a file a user copied
+ * off a device. Parts land under a staging key and reach the file's real key only after the SHA-256 check.
+ * No foreign keys to devices/users: rows are short-lived bookkeeping (the cron drops them after `expires_at`)
+ * and must never block deleting a device or an account; access is re-checked on every request anyway.
+ */
+export const importUploads = sqliteTable("import_uploads", {
+  id: text("id").primaryKey(), // 32 random hex, the public upload_id
+  dongleId: text("dongle_id").notNull(),
+  userId: text("user_id").notNull(), // who started it (any writer of the device may resume it)
+  path: text("path").notNull(), // device upload path as sent, e.g. "0000001a--c20ba54385--3/rlog.zst"
+  objectKey: text("object_key").notNull(), // final R2 key (objectKey of the parsed path)
+  size: integer("size").notNull(),
+  sha256: text("sha256").notNull(), // lowercase hex of the whole file, as the client declared it
+  chunkSize: integer("chunk_size").notNull(),
+  chunkCount: integer("chunk_count").notNull(),
+  r2UploadId: text("r2_upload_id").notNull(),
+  /** open → completing (a lease while one request assembles and verifies) → completed | failed. */
+  state: text("state", { enum: ["open", "completing", "completed", "failed"] }).notNull().default("open"),
+  leaseUntil: integer("lease_until"),
+  failReason: text("fail_reason"),
+  createdAt: integer("created_at").notNull().default(now),
+  expiresAt: integer("expires_at").notNull(),
+}, (t) => [
+  // At most one live upload per file, so a repeated init (client restarted) resumes instead of starting over.
+  uniqueIndex("import_uploads_live_file_unique").on(t.dongleId, t.objectKey, t.size, t.sha256)
+    .where(sql`state IN ('open', 'completing')`),
+  index("import_uploads_expires_idx").on(t.expiresAt),
+]);
+
+/** Parts R2 acknowledged, with the etag completing the multipart upload needs. Re-sending a part replaces its row. */
+export const importUploadParts = sqliteTable("import_upload_parts", {
+  uploadId: text("upload_id").notNull().references(() => importUploads.id, { onDelete: "cascade" }),
+  partNumber: integer("part_number").notNull(),
+  etag: text("etag").notNull(),
+  size: integer("size").notNull(),
+  receivedAt: integer("received_at").notNull().default(now),
+}, (t) => [primaryKey({ columns: [t.uploadId, t.partNumber] })]);

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /**
@@ -29,6 +30,11 @@ export function errorJson(c: Context, err: ApiError) {
 /** Hono onError: known errors keep their status; anything else is our fault and says so without leaking details. */
 export function renderError(err: Error, c: Context) {
   if (err instanceof ApiError) return errorJson(c, err);
+  // Hono's own validators throw HTTPException (e.g. malformed JSON): keep their 4xx, in our error shape.
+  if (err instanceof HTTPException && err.status < 500) {
+    const code = /json/i.test(err.message) ? "invalid_json" : "bad_request";
+    return c.json({ error: code, message: err.message || "Bad request" }, err.status);
+  }
   console.error("unhandled error", c.req.method, c.req.path, err?.stack ?? err);
   return c.json({ error: "internal_error", message: "Internal server error" }, 500);
 }

@@ -35,6 +35,7 @@ export async function jsonBody<T = unknown>(c: Context): Promise<T> {
   }
 }
 
-export function publicOrigin(c: Context<{ Bindings: Env }> | Context<any>): string {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any router's context
+export function publicOrigin(c: Context<any>): string {
   return c.env.PUBLIC_URL ? c.env.PUBLIC_URL.replace(/\/+$/, "") : new URL(c.req.url).origin;
 }

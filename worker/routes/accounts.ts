@@ -1,62 +1,98 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import { createRoute } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
 import { requireUser } from "../http/auth";
-import { badRequest } from "../http/errors";
-import { jsonBody } from "../http/params";
+import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
 import { changeRole, login, logout, publicUser, refresh, registerUser } from "../services/accounts";
 
-export const accountRoutes = new Hono<AppEnv>({ strict: false });
+const User = z.object({
+  id: z.string().openapi({ example: "3f1c0a9be42d7c55" }),
+  email: z.string(),
+  name: z.string().nullable(),
+  role: z.enum(["admin", "user", "viewer"]),
+  created_at: z.number().int().openapi({ description: "unix seconds" }),
+}).openapi("User");
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw badRequest("invalid_request", `${issue.path.join(".") || "body"}: ${issue.message}`);
-  }
-  return result.data;
-}
+const Tokens = z.object({
+  access_token: z.string().openapi({ description: "Send as `Authorization: JWT <token>` (or Bearer); valid 1 h" }),
+  refresh_token: z.string().openapi({ description: "Single use: every refresh returns a new one; valid 30 days" }),
+  expires_in: z.number().int().openapi({ example: 3600 }),
+  token_type: z.literal("JWT"),
+}).openapi("Tokens");
 
-const RegisterBody = z.object({ email: z.string().max(254), password: z.string().max(256), name: z.string().max(100).nullish() });
-const LoginBody = z.object({ email: z.string().max(254), password: z.string().max(256) });
-const RefreshBody = z.object({ refresh_token: z.string().max(200) });
-const LogoutBody = z.object({ refresh_token: z.string().max(200).optional() });
-const RoleBody = z.object({ role: z.enum(["admin", "user", "viewer"]) });
+const Credentials = z.object({ email: z.string().max(254), password: z.string().max(256) });
 
-const clientIp = (c: { req: { header(name: string): string | undefined } }) => c.req.header("CF-Connecting-IP") ?? "unknown";
-
-accountRoutes.post("/api/v1/auth/register", async (c) => {
-  const body = parse(RegisterBody, await jsonBody(c));
-  const { user, tokens } = await registerUser(c.env, c.var.db, body);
-  return c.json({ user: publicUser(user), ...tokens }, 201);
+const register = createRoute({
+  method: "post", path: "/api/v1/auth/register", tags: ["auth"],
+  summary: "Create an account (the first account becomes admin)",
+  request: jsonBody(Credentials.extend({ name: z.string().max(100).nullish() }).openapi("RegisterRequest")),
+  responses: { 201: jsonContent(Tokens.extend({ user: User }), "Account created"), ...errors(400, 403, 409) },
 });
 
-accountRoutes.post("/api/v1/auth/login", async (c) => {
-  const body = parse(LoginBody, await jsonBody(c));
-  const { user, tokens } = await login(c.env, c.var.db, body.email, body.password, clientIp(c));
-  return c.json({ user: publicUser(user), ...tokens });
+const loginRoute = createRoute({
+  method: "post", path: "/api/v1/auth/login", tags: ["auth"],
+  summary: "Sign in; 5 failures per 15 min per account or IP → 429",
+  request: jsonBody(Credentials.openapi("LoginRequest")),
+  responses: { 200: jsonContent(Tokens.extend({ user: User }), "Signed in"), ...errors(400, 401, 429) },
 });
 
-accountRoutes.post("/api/v1/auth/refresh", async (c) => {
-  const body = parse(RefreshBody, await jsonBody(c));
-  return c.json(await refresh(c.env, c.var.db, body.refresh_token));
+const refreshRoute = createRoute({
+  method: "post", path: "/api/v1/auth/refresh", tags: ["auth"],
+  summary: "Exchange a refresh token for new tokens (rotation; reusing an old token signs out its family)",
+  request: jsonBody(z.object({ refresh_token: z.string().max(200) })),
+  responses: { 200: jsonContent(Tokens, "New tokens"), ...errors(400, 401) },
 });
 
-accountRoutes.post("/api/v1/auth/logout", async (c) => {
-  const body = parse(LogoutBody, await jsonBody(c).catch(() => ({})));
-  await logout(c.var.db, body.refresh_token);
-  return c.json({ success: true });
+const logoutRoute = createRoute({
+  method: "post", path: "/api/v1/auth/logout", tags: ["auth"],
+  summary: "Revoke a refresh token (and its rotations)",
+  request: { body: { content: { "application/json": { schema: z.object({ refresh_token: z.string().max(200).optional() }) } }, required: false } },
+  responses: { 200: jsonContent(z.object({ success: z.boolean() }), "Signed out"), ...errors(400) },
 });
 
-accountRoutes.get("/api/v1/auth/me", (c) => c.json(publicUser(requireUser(c))));
-
-accountRoutes.patch("/api/v1/admin/users/:id/role", async (c) => {
-  const body = parse(RoleBody, await jsonBody(c));
-  return c.json(publicUser(await changeRole(c.var.db, requireUser(c), c.req.param("id"), body.role)));
+const me = createRoute({
+  method: "get", path: "/api/v1/auth/me", tags: ["auth"], security: userAuth,
+  summary: "The signed-in user",
+  responses: { 200: jsonContent(User, "The user"), ...errors(401, 403) },
 });
 
-/** comma's Profile object (docs/connect-api.md §5). */
-accountRoutes.get("/v1/me", (c) => {
+const roleRoute = createRoute({
+  method: "patch", path: "/api/v1/admin/users/{id}/role", tags: ["admin"], security: userAuth,
+  summary: "Change a user's role (admins only)",
+  request: { params: z.object({ id: z.string() }), ...jsonBody(z.object({ role: z.enum(["admin", "user", "viewer"]) })) },
+  responses: { 200: jsonContent(User, "Updated user"), ...errors(400, 401, 403, 404) },
+});
+
+const clientIp = (header: string | undefined) => header ?? "unknown";
+
+export const accountsApi = apiRouter()
+  .openapi(register, async (c) => {
+    const { user, tokens } = await registerUser(c.env, c.var.db, c.req.valid("json"));
+    return c.json({ user: publicUser(user), ...tokens }, 201);
+  })
+  .openapi(loginRoute, async (c) => {
+    const body = c.req.valid("json");
+    const { user, tokens } = await login(c.env, c.var.db, body.email, body.password, clientIp(c.req.header("CF-Connecting-IP")));
+    return c.json({ user: publicUser(user), ...tokens }, 200);
+  })
+  .openapi(refreshRoute, async (c) => c.json(await refresh(c.env, c.var.db, c.req.valid("json").refresh_token), 200))
+  .openapi(logoutRoute, async (c) => {
+    let token: string | undefined;
+    try {
+      token = ((await c.req.json()) as { refresh_token?: string })?.refresh_token;
+    } catch { /* no body: nothing to revoke */ }
+    await logout(c.var.db, token);
+    return c.json({ success: true }, 200);
+  })
+  .openapi(me, (c) => c.json(publicUser(requireUser(c)), 200))
+  .openapi(roleRoute, async (c) => {
+    const updated = await changeRole(c.var.db, requireUser(c), c.req.valid("param").id, c.req.valid("json").role);
+    return c.json(publicUser(updated), 200);
+  });
+
+/** comma's Profile object (docs/connect-api.md §5), for comma's own apps. */
+export const commaProfileRoutes = new Hono<AppEnv>({ strict: false });
+commaProfileRoutes.get("/v1/me", (c) => {
   const user = requireUser(c);
   return c.json({
     email: user.email, id: user.id, regdate: user.createdAt, superuser: user.role === "admin", user_id: user.id,

@@ -30,4 +30,5 @@ apiV1.doc31("/api/v1/openapi.json", (c) => ({
   servers: [{ url: new URL(c.req.url).origin }],
 }));
 
-apiV1.get("/api/docs", swaggerUI({ url: "/api/v1/openapi.json", title: "edge-connect API" }));
+// Swagger UI's assets are copied into the static assets at build (scripts/copy-vendor.ts): no CDN at run time.
+apiV1.get("/api/docs", swaggerUI({ url: "/api/v1/openapi.json", title: "edge-connect API", baseUrl: "/vendor" }));

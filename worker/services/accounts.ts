@@ -73,7 +73,7 @@ export async function login(env: Env, db: Db, email: string, password: string, i
 export async function refresh(env: Env, db: Db, refreshToken: string): Promise<TokenPair> {
   if (!refreshToken) throw badRequest("missing_refresh_token", "refresh_token is required");
   const row = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, await sha256Hex(refreshToken)) });
-  if (!row) throw unauthorized("Unknown refresh token", "invalid_refresh_token");
+  if (!row || row.familyId.startsWith("signin:")) throw unauthorized("Unknown refresh token", "invalid_refresh_token");
   if (row.revokedAt) throw unauthorized("Refresh token was revoked", "invalid_refresh_token");
   if (row.usedAt) {
     await revokeFamily(db, row.familyId);
