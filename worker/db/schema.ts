@@ -73,6 +73,17 @@ export const deviceUsers = sqliteTable("device_users", {
   createdAt: integer("created_at").notNull().default(now),
 }, (t) => [primaryKey({ columns: [t.dongleId, t.userId] }), index("device_users_user_idx").on(t.userId)]);
 
+/**
+ * Single drives shared with a person, view only (device_users shares every drive of a device). Keyed by the
+ * route's fullname with no foreign key to routes: routes are soft-deleted (findRoute hides a deleted one, so its
+ * shares are simply never honoured) and a share must never block removing a route row.
+ */
+export const routeUsers = sqliteTable("route_users", {
+  fullname: text("fullname").notNull(),
+  userId: text("user_id").notNull().references(() => users.id),
+  createdAt: integer("created_at").notNull().default(now),
+}, (t) => [primaryKey({ columns: [t.fullname, t.userId] }), index("route_users_user_idx").on(t.userId)]);
+
 /** A drive: `<dongle>|<log_id>`. Field names follow comma's route object (docs/logs.md §3.3). */
 export const routes = sqliteTable("routes", {
   id: integer("id").primaryKey({ autoIncrement: true }),

@@ -3,7 +3,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
 import { requireUser } from "../http/auth";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
-import { changeRole, login, logout, publicUser, refresh, registerUser } from "../services/accounts";
+import { changePassword, changeRole, login, logout, publicUser, refresh, registerUser } from "../services/accounts";
 
 const User = z.object({
   id: z.string().openapi({ example: "3f1c0a9be42d7c55" }),
@@ -56,6 +56,15 @@ const me = createRoute({
   responses: { 200: jsonContent(User, "The user"), ...errors(401, 403) },
 });
 
+const passwordRoute = createRoute({
+  method: "post", path: "/api/v1/auth/password", tags: ["auth"], security: userAuth,
+  summary: "Change my password: every other session is signed out, this one gets new tokens",
+  description: "Wrong current password → 403 `invalid_credentials`, counted by the sign-in rate limit (429 `too_many_attempts`). "
+    + "A new password that breaks the registration rule → 400 `weak_password`.",
+  request: jsonBody(z.object({ current_password: z.string().max(256), new_password: z.string().max(256) }).openapi("PasswordChangeRequest")),
+  responses: { 200: jsonContent(Tokens, "New tokens for this session"), ...errors(400, 401, 403, 429) },
+});
+
 const roleRoute = createRoute({
   method: "patch", path: "/api/v1/admin/users/{id}/role", tags: ["admin"], security: userAuth,
   summary: "Change a user's role (admins only)",
@@ -85,6 +94,10 @@ export const accountsApi = apiRouter()
     return c.json({ success: true }, 200);
   })
   .openapi(me, (c) => c.json(publicUser(requireUser(c)), 200))
+  .openapi(passwordRoute, async (c) => {
+    const tokens = await changePassword(c.env, c.var.db, requireUser(c), c.req.valid("json"), clientIp(c.req.header("CF-Connecting-IP")));
+    return c.json(tokens, 200);
+  })
   .openapi(roleRoute, async (c) => {
     const updated = await changeRole(c.var.db, requireUser(c), c.req.valid("param").id, c.req.valid("json").role);
     return c.json(publicUser(updated), 200);

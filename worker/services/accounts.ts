@@ -101,6 +101,32 @@ export async function logout(db: Db, refreshToken: string | undefined): Promise<
   if (row) await revokeFamily(db, row.familyId);
 }
 
+/**
+ * Changing the password signs out every other session: all refresh tokens of the user die (sign-in codes too) and
+ * the caller gets a fresh pair. A wrong current password counts as a failed sign-in, so the endpoint cannot be used
+ * to guess the password faster than the sign-in form (a stolen access token would otherwise allow exactly that).
+ * Access tokens already issued stay valid until they expire (1 h): they are stateless JWTs.
+ */
+export async function changePassword(
+  env: Env, db: Db, user: UserRow, input: { current_password: string; new_password: string }, ip: string,
+): Promise<TokenPair> {
+  await assertLoginAllowed(db, user.email, ip);
+  if (!(await verifyPassword(input.current_password, user.passwordHash))) {
+    await recordLoginFailure(db, user.email, ip);
+    // 403, not 401: our clients read 401 as "the access token is bad" and refresh and retry.
+    throw forbidden("The current password is wrong", "invalid_credentials");
+  }
+  const problem = passwordProblem(input.new_password, user.email);
+  if (problem) throw badRequest("weak_password", problem);
+  const passwordHash = await hashPassword(input.new_password);
+  await db.batch([
+    db.update(users).set({ passwordHash }).where(eq(users.id, user.id)),
+    db.update(refreshTokens).set({ revokedAt: nowSeconds() }).where(and(eq(refreshTokens.userId, user.id), isNull(refreshTokens.revokedAt))),
+  ]);
+  await clearAccountFailures(db, user.email);
+  return issueTokens(env, db, user.id);
+}
+
 export async function changeRole(db: Db, actor: UserRow, userId: string, role: UserRow["role"]) {
   if (actor.role !== "admin") throw forbidden("Only admins can change roles", "insufficient_role");
   const updated = await db.update(users).set({ role }).where(eq(users.id, userId)).returning();

@@ -18,7 +18,8 @@ export async function listDeviceUsers(db: Db, device: DeviceRow) {
   ];
 }
 
-async function userByEmail(db: Db, email: unknown) {
+/** The account behind an email (also used to share single drives); unknown → 404 `user_not_found`. */
+export async function userByEmail(db: Db, email: unknown) {
   if (typeof email !== "string" || !email.includes("@")) throw badRequest("invalid_email", "email is required");
   const user = await db.query.users.findFirst({ where: eq(users.email, email.trim().toLowerCase()) });
   if (!user) throw notFound("No account uses this email", "user_not_found");

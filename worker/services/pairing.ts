@@ -10,6 +10,7 @@ import { deviceUsers, devices } from "../db/schema";
 import type { UserRow } from "../http/app-env";
 import { ApiError, badRequest, forbidden, notFound } from "../http/errors";
 import { DeviceJwtError, verifyDeviceJwt } from "../protocol/device-jwt";
+import { forgetDeviceRouteShares } from "./route-sharing";
 
 /** Accepts the bare token, the QR URL, or the pre-2020 `imei--serial--token` form. */
 export function extractPairToken(input: string): string {
@@ -52,10 +53,11 @@ export async function pairDevice(db: Db, user: UserRow, rawToken: string): Promi
   return { dongle_id: device.dongleId, first_pair: firstPair };
 }
 
-/** Unpairing forgets the owner and every share; the device shows its pairing QR again on its next poll. */
+/** Unpairing forgets the owner and every share (device and single drives); the device shows its pairing QR again. */
 export async function unpairDevice(db: Db, dongleId: string): Promise<void> {
   await db.batch([
     db.delete(deviceUsers).where(eq(deviceUsers.dongleId, dongleId)),
+    forgetDeviceRouteShares(db, dongleId),
     db.update(devices).set({ ownerId: null, isPaired: false }).where(eq(devices.dongleId, dongleId)),
   ]);
 }

@@ -1,6 +1,6 @@
 /** Accounts: our /api/v1/auth endpoints. */
 import { request } from "./client";
-import { clearSession, readSession, storeTokens } from "./tokens";
+import { clearSession, readSession, storeTokens, withRefreshLock } from "./tokens";
 import type { Tokens, User } from "./types";
 
 type SignedIn = Tokens & { user: User };
@@ -22,6 +22,15 @@ export async function signOut(): Promise<void> {
   const s = readSession();
   clearSession();
   if (s) await request("/api/v1/auth/logout", { json: { refresh_token: s.refresh }, anonymous: true }).catch(() => undefined);
+}
+
+/**
+ * The server signs out every other session and answers with new tokens for this one. They are stored under the
+ * refresh lock so that a refresh another tab started with the old (now revoked) token cannot clear them afterwards.
+ */
+export async function changePassword(current: string, next: string): Promise<void> {
+  const tokens = await request<Tokens>("/api/v1/auth/password", { json: { current_password: current, new_password: next } });
+  await withRefreshLock(async () => storeTokens(tokens));
 }
 
 export const getMe = () => request<User>("/api/v1/auth/me");

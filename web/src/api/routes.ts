@@ -1,6 +1,6 @@
-/** Routes (drives): comma-compatible endpoints (docs/connect-api.md §4.1, §6.1). */
+/** Routes (drives): comma-compatible endpoints (docs/connect-api.md §4.1, §6.1), and our per-drive sharing. */
 import { request } from "./client";
-import type { Route, RouteFiles, ShareSignature } from "./types";
+import type { Route, RouteFiles, RouteUser, ShareSignature } from "./types";
 
 const r = (fullname: string) => encodeURIComponent(fullname);
 
@@ -33,6 +33,12 @@ export const setPreserved = (fullname: string, preserved: boolean) => request(`/
 export const getFiles = (fullname: string) => request<RouteFiles>(`/v1/route/${r(fullname)}/files`);
 /** Not served yet by every server: callers show the ApiError (404) to the user. */
 export const deleteRoute = (fullname: string) => request(`/v1/route/${r(fullname)}/`, { method: "DELETE" });
+
+/** People this drive alone is shared with (view only; sharing the whole device is on the device page). */
+export const listRouteUsers = (fullname: string) => request<RouteUser[]>(`/api/v1/routes/${r(fullname)}/users`);
+export const shareRoute = (fullname: string, email: string) => request(`/api/v1/routes/${r(fullname)}/users`, { json: { email } });
+export const unshareRoute = (fullname: string, email: string) =>
+  request(`/api/v1/routes/${r(fullname)}/users/${encodeURIComponent(email)}`, { method: "DELETE" });
 
 /** The HLS playlist URL, authorised by its signed query (video players cannot send our header). */
 export async function qcameraUrl(fullname: string): Promise<string> {

@@ -76,6 +76,14 @@ export interface Route {
   git_branch: string | null;
 }
 
+/** Someone one drive alone is shared with (view only). */
+export interface RouteUser {
+  email: string;
+  name: string | null;
+  /** unix seconds */
+  created_at: number;
+}
+
 export interface ShareSignature {
   exp: string;
   sig: string;

@@ -1,13 +1,11 @@
-/**
- * Account and preferences. There is no password-change endpoint on the server yet, so no password form: it
- * would only fail.
- */
+/** Account (details, password, sign-out) and preferences. */
 import { useNavigate } from "@solidjs/router";
 import { For, type JSX, Show } from "solid-js";
 import { LANGS, t } from "../i18n";
 import { settings, type ThemePref, type Units, updateSettings } from "../state/settings";
 import { signOut, user } from "../state/session";
 import { dateTime } from "../util/format";
+import { PasswordForm } from "./PasswordForm";
 
 function Choice<T extends string>(props: { name: string; legend: string; value: T; options: { value: T; label: string }[]; onChange: (v: T) => void }): JSX.Element {
   return (
@@ -50,6 +48,7 @@ export default function Settings(): JSX.Element {
         </Show>
         <button type="button" class="btn" onClick={() => void out()}>{t("settings.sign_out")}</button>
       </section>
+      <PasswordForm />
       <section class="card" aria-labelledby="prefs-h">
         <h2 id="prefs-h">{t("settings.preferences")}</h2>
         <Choice<ThemePref> name="theme" legend={t("settings.theme")} value={settings.theme} onChange={(theme) => updateSettings({ theme })}
