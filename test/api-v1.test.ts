@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { newRouteName } from "./device-sim/route";
 import { createUser, json, registeredDevice, workerFetch, type TestUser } from "./helpers";
 
@@ -84,7 +84,10 @@ describe("/api/v1 devices and routes", () => {
     expect((await workerFetch(`/api/v1/routes/${name}`, { method: "DELETE", headers: owner.auth })).status).toBe(200);
     expect((await workerFetch(`/api/v1/routes/${name}`, { headers: owner.auth })).status).toBe(404);
     expect((await device.uploadFile(`${names[0].split("|")[1]}--1/qlog.zst`, new Uint8Array([1]))).status).toBe(412);
-    const left = await env.MEDIA.list({ prefix: `${device.dongleId}/${names[0].split("|")[1]}/` });
-    expect(left.objects).toHaveLength(0);
+    // The objects go through the upload queue's purge (test/route-deletion.test.ts covers it in depth).
+    await vi.waitFor(async () => {
+      const left = await env.MEDIA.list({ prefix: `${device.dongleId}/${names[0].split("|")[1]}/` });
+      expect(left.objects).toHaveLength(0);
+    }, { timeout: 20_000, interval: 100 });
   });
 });

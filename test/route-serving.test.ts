@@ -132,6 +132,28 @@ describe("comma route endpoints", () => {
     expect(one).toHaveLength(1);
   });
 
+  it("pages of several routes carry exactly their own segments (routes_segments and /api/v1/routes)", async () => {
+    const { owner, device, log } = await driveFixture();
+    const other = newRouteName(4);
+    const oldest = newRouteName(5);
+    for (const seg of [0, 3]) await device.uploadFile(`${other}--${seg}/qlog.zst`, bytes(100));
+    await device.uploadFile(`${oldest}--7/qlog.zst`, bytes(100));
+    const d = device.dongleId;
+    await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE fullname = ?").bind(1763047292000 + 3_600_000, `${d}|${other}`).run();
+    await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE fullname = ?").bind(1763047292000 - 3_600_000, `${d}|${oldest}`).run();
+    const rs = (await (await get(`/v1/devices/${d}/routes_segments?start=0&end=${Date.now()}&limit=2`, owner)).json()) as { fullname: string; segment_numbers: number[] }[];
+    expect(rs.map((r) => [r.fullname, r.segment_numbers])).toEqual([[`${d}|${other}`, [0, 3]], [`${d}|${log}`, [0, 1, 2]]]);
+    const page = (await (await get(`/api/v1/routes?limit=2`, owner)).json()) as { routes: { fullname: string; segment_numbers: number[] }[]; next_cursor: string };
+    expect(page.routes.map((r) => [r.fullname, r.segment_numbers])).toEqual([[`${d}|${other}`, [0, 3]], [`${d}|${log}`, [0, 1, 2]]]);
+    const rest = (await (await get(`/api/v1/routes?limit=2&cursor=${page.next_cursor}`, owner)).json()) as { routes: { fullname: string; segment_numbers: number[] }[]; next_cursor: string | null };
+    expect(rest.routes.map((r) => [r.fullname, r.segment_numbers])).toEqual([[`${d}|${oldest}`, [7]]]);
+    expect(rest.next_cursor).toBeNull();
+    // Another user's device never leaks into my list.
+    const stranger = await createUser();
+    expect(((await (await get(`/api/v1/routes?limit=10`, stranger)).json()) as { routes: unknown[] }).routes).toEqual([]);
+    expect((await get(`/api/v1/routes?limit=10&dongle_id=${d}`, stranger)).status).toBe(404);
+  });
+
   it("a deleted route disappears everywhere", async () => {
     const { owner, fullname, device } = await driveFixture();
     const { url } = (await (await get(`/v1/route/${fullname}`, owner)).json()) as { url: string };

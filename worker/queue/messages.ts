@@ -12,4 +12,15 @@ export interface UploadedFileMessage {
   size: number;
 }
 
-export type UploadQueueMessage = UploadedFileMessage;
+/**
+ * Remove every R2 object of a deleted route (services/route-deletion.ts). Sent by DELETE after the route is marked
+ * deleted in D1, and again by the consumer itself when one delivery did not get through every page.
+ */
+export interface PurgeRouteMessage {
+  type: "purge-route";
+  dongleId: string;
+  logId: string;
+}
+
+/** Both travel on UPLOAD_QUEUE, told apart by `type` (file messages queued before purges existed still parse). */
+export type UploadQueueMessage = UploadedFileMessage | PurgeRouteMessage;

@@ -1,39 +1,65 @@
 /**
- * Queue consumers for uploaded files (processing itself lives in services/processing/). Messages are handled
- * one at a time and each on its own, so one bad file never blocks the batch (and only one decoder window is in
- * memory at once). A file problem is settled by the processor (failed + reason) and acked; an unexpected error
- * retries that message with exponential backoff and, after max_retries (wrangler.toml), Queues moves it to the
- * dead-letter queue, whose consumer marks the file failed with the last error seen.
+ * Consumer of UPLOAD_QUEUE (and its dead-letter queue). Two message types (queue/messages.ts):
+ *   - "file": an uploaded file → its processor (services/processing/);
+ *   - "purge-route": a deleted route's R2 objects → removed (services/route-deletion.ts).
+ * Messages are handled one at a time and each on its own, so one bad message never blocks the batch (and only one
+ * decoder window is in memory at once). A file problem is settled by the processor (failed + reason) and acked; an
+ * unexpected error retries that message with exponential backoff and, after max_retries (wrangler.toml), Queues
+ * moves it to the dead-letter queue, whose consumer marks the file failed with the last error seen.
  */
 import { parseFileMessage, processUploadedFile } from "../services/processing";
 import { markDeadLettered, recordAttemptError } from "../services/processing/state";
-import type { UploadQueueMessage } from "./messages";
+import { purgeDeletedRoute } from "../services/route-deletion";
+import { DONGLE_ID_RE, LOG_ID_RE } from "../protocol/upload-key";
+import type { PurgeRouteMessage, UploadedFileMessage, UploadQueueMessage } from "./messages";
 
 /** 10 s, 20 s, 40 s, … capped at 5 min: long enough for a D1/R2 hiccup to pass. `attempts` starts at 1. */
 export const retryDelaySeconds = (attempts: number) => Math.min(300, 10 * 2 ** Math.max(0, attempts - 1));
 
 export const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 
+export function parsePurgeMessage(body: unknown): PurgeRouteMessage | null {
+  const m = body as Partial<PurgeRouteMessage> | null;
+  if (!m || m.type !== "purge-route" || !DONGLE_ID_RE.test(m.dongleId ?? "") || !LOG_ID_RE.test(m.logId ?? "")) return null;
+  return m as PurgeRouteMessage;
+}
+
 export async function handleUploadQueue(batch: MessageBatch<UploadQueueMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
   const dead = isDeadLetterQueue(batch.queue);
   for (const message of batch.messages) {
-    const msg = parseFileMessage(message.body);
-    if (!msg) {
+    const purge = parsePurgeMessage(message.body);
+    const file = purge ? null : parseFileMessage(message.body);
+    if (!purge && !file) {
       console.error("dropping malformed upload message", batch.queue, message.id, JSON.stringify(message.body).slice(0, 200));
       message.ack();
       continue;
     }
     try {
-      if (dead) await markDeadLettered(env, msg);
-      else {
-        const outcome = await processUploadedFile(env, msg, message.attempts);
-        if (outcome.state !== "done") console.warn("file processing", outcome.state, msg.key, outcome.reason);
-      }
+      if (purge) await handlePurge(env, purge, dead);
+      else await handleFile(env, file!, message.attempts, dead);
       message.ack();
     } catch (err) {
-      console.error("upload processing failed; will retry", msg.key, `attempt ${message.attempts}`, err);
-      await recordAttemptError(env, msg.key, message.attempts, err).catch(() => undefined);
+      const what = purge ? `purge ${purge.dongleId}|${purge.logId}` : file!.key;
+      console.error("upload queue message failed; will retry", what, `attempt ${message.attempts}`, err);
+      if (file) await recordAttemptError(env, file.key, message.attempts, err).catch(() => undefined);
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }
+}
+
+async function handleFile(env: Env, msg: UploadedFileMessage, attempts: number, dead: boolean): Promise<void> {
+  if (dead) return markDeadLettered(env, msg);
+  const outcome = await processUploadedFile(env, msg, attempts);
+  if (outcome.state !== "done") console.warn("file processing", outcome.state, msg.key, outcome.reason);
+}
+
+/**
+ * A purge is idempotent, so the dead-letter consumer simply tries once more. A route with more objects than one
+ * delivery removes continues in a fresh message (not a retry: it made progress and must not run into max_retries).
+ */
+async function handlePurge(env: Env, msg: PurgeRouteMessage, dead: boolean): Promise<void> {
+  const outcome = await purgeDeletedRoute(env, msg.dongleId, msg.logId);
+  if (outcome.state === "not-deleted") console.error("ignoring purge of a route that is not deleted", msg.dongleId, msg.logId);
+  if (outcome.state === "more" && !dead) await env.UPLOAD_QUEUE.send(msg);
+  if (outcome.state === "more" && dead) console.error("purge from the dead-letter queue left objects behind", msg.dongleId, msg.logId);
 }

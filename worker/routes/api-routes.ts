@@ -6,10 +6,10 @@ import { requireUser } from "../http/auth";
 import { badRequest } from "../http/errors";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
 import { publicOrigin } from "../http/params";
-import { loadDeviceFor } from "../services/access";
+import { loadDeviceWith } from "../services/access";
 import { loadRouteFor, shareSignature } from "../services/route-access";
-import { segmentsOfRoutes } from "../services/route-segments";
-import { deleteRoute, purgeRouteObjects } from "../services/route-deletion";
+import { groupSegments, routePageQueries, segmentsOfRoutes } from "../services/route-segments";
+import { deleteRouteFor } from "../services/route-deletion";
 import { type RouteRow, type ViewContext, routeSegmentsView } from "../services/route-views";
 import type { Db } from "../db/client";
 
@@ -59,7 +59,10 @@ const share = createRoute({ method: "post", path: "/api/v1/routes/{fullname}/sha
   request: { params: RouteName }, responses: { 200: jsonContent(z.object({ exp: z.string(), sig: z.string(), url: z.string() }), "Link"), ...errors(401, 403, 404) } });
 const remove = createRoute({ method: "delete", path: "/api/v1/routes/{fullname}", tags: ["routes"], security: userAuth,
   summary: "Delete a drive and its files; the device's later uploads of it are refused, so it never comes back",
-  request: { params: RouteName }, responses: { 200: jsonContent(Success, "Deleted"), ...errors(400, 401, 403, 404) } });
+  description: "Needs write access to the device. The drive disappears at once; its files are removed from storage by the "
+    + "upload queue shortly after. Idempotent: deleting a drive that is already deleted answers 200 again (404 only for a "
+    + "drive that never existed). comma's `DELETE /v1/route/{route_name}/` does the same.",
+  request: { params: RouteName }, responses: { 200: jsonContent(Success, "Deleted (or already deleted)"), ...errors(400, 401, 403, 404) } });
 
 /** Cursor = "<start_time_ms>:<id>" of the last item: stable under inserts, index-friendly. */
 function decodeCursor(cursor: string | undefined) {
@@ -73,23 +76,29 @@ export const routesApi = apiRouter()
   .openapi(list, async (c) => {
     const user = requireUser(c);
     const q = c.req.valid("query");
-    let dongles: string[];
-    if (q.dongle_id) dongles = [(await loadDeviceFor(c.var.db, c.var.principal, q.dongle_id, "read")).device.dongleId];
-    else {
-      const shared = c.var.db.select({ id: deviceUsers.dongleId }).from(deviceUsers).where(eq(deviceUsers.userId, user.id));
-      dongles = (await c.var.db.select({ id: devices.dongleId }).from(devices).where(or(eq(devices.ownerId, user.id), inArray(devices.dongleId, shared)))).map((d) => d.id);
-    }
-    if (!dongles.length) return c.json({ routes: [], next_cursor: null }, 200);
     const cursor = decodeCursor(q.cursor);
     const startExpr = routes.startTimeMs;
-    const rows = await c.var.db.select().from(routes).where(and(
-      inArray(routes.dongleId, dongles), isNull(routes.deletedAt),
+    // Without dongle_id: the devices I own or that are shared with me. A list (not a subquery) so that with one
+    // device SQLite walks the (dongle_id, start_time_ms) index in order instead of sorting every drive.
+    let dongles: string[] = [];
+    if (!q.dongle_id) {
+      const shared = c.var.db.select({ id: deviceUsers.dongleId }).from(deviceUsers).where(eq(deviceUsers.userId, user.id));
+      dongles = (await c.var.db.select({ id: devices.dongleId }).from(devices).where(or(eq(devices.ownerId, user.id), inArray(devices.dongleId, shared)))).map((d) => d.id);
+      if (!dongles.length) return c.json({ routes: [], next_cursor: null }, 200);
+    }
+    const where = and(
+      q.dongle_id ? eq(routes.dongleId, q.dongle_id) : dongles.length === 1 ? eq(routes.dongleId, dongles[0]) : inArray(routes.dongleId, dongles),
+      isNull(routes.deletedAt),
       q.from !== undefined ? gte(startExpr, q.from) : undefined,
       q.to !== undefined ? lte(startExpr, q.to) : undefined,
       cursor ? or(lt(startExpr, cursor.start), and(eq(startExpr, cursor.start), lt(routes.id, cursor.id))) : undefined,
-    )).orderBy(desc(startExpr), desc(routes.id)).limit(q.limit + 1);
+    );
+    const queries = routePageQueries(c.var.db, where, [desc(startExpr), desc(routes.id)], q.limit + 1);
+    const [rows, segs] = q.dongle_id
+      ? (await loadDeviceWith(c.var.db, c.var.principal, q.dongle_id, "read", queries))[1]
+      : await c.var.db.batch(queries);
     const page = rows.slice(0, q.limit);
-    const byRoute = await segmentsOfRoutes(c.var.db, page);
+    const byRoute = groupSegments(page, segs);
     const origin = publicOrigin(c);
     const out = await Promise.all(page.map(async (r) => routeSegmentsView(r, byRoute.get(r.fullname) ?? [], {
       env: c.env, origin, userId: user.id, share: await shareSignature(c.env, r.fullname),
@@ -124,9 +133,7 @@ export const routesApi = apiRouter()
     return c.json({ ...sig, url: `${publicOrigin(c)}/routes/${encodeURIComponent(route.fullname)}?${new URLSearchParams(sig)}` }, 200);
   })
   .openapi(remove, async (c) => {
-    const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "write");
-    await deleteRoute(c.env, c.var.db, route);
-    c.executionCtx.waitUntil(purgeRouteObjects(c.env.MEDIA, route));
+    await deleteRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname);
     return c.json({ success: 1 as const }, 200);
   });
 

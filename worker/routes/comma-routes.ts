@@ -9,11 +9,12 @@ import type { AppEnv } from "../http/app-env";
 import { badRequest, notFound } from "../http/errors";
 import { jsonBody, publicOrigin } from "../http/params";
 import { checkSignature } from "../protocol/signed-url";
-import { loadDeviceFor } from "../services/access";
+import { loadDeviceFor, loadDeviceWith } from "../services/access";
 import { MEDIA_PATH_PREFIX, serveObject, signedMediaUrl } from "../services/media";
 import { qcameraPlaylist } from "../services/playlist";
-import { segmentsOfRoutes } from "../services/route-segments";
+import { groupSegments, routePageQueries } from "../services/route-segments";
 import { loadRouteFor, parseRouteName, shareSignature } from "../services/route-access";
+import { deleteRouteFor } from "../services/route-deletion";
 import { DERIVED_FILES, type DerivedFile, type ViewContext, derivedKey, routeSegmentsView, routeUrlToken, routeView } from "../services/route-views";
 
 export const commaRoutes = new Hono<AppEnv>({ strict: false });
@@ -35,6 +36,12 @@ commaRoutes.patch("/v1/route/:route", async (c) => {
   if (typeof body?.is_public !== "boolean") throw badRequest("invalid_request", "is_public must be a boolean");
   const [updated] = await c.var.db.update(routes).set({ isPublic: body.is_public }).where(eq(routes.id, route.id)).returning();
   return c.json(await routeView(updated, await viewContext(c, route.fullname, null)));
+});
+
+/** The PWA's and comma's delete: same service as DELETE /api/v1/routes/{fullname} (idempotent, 200 when repeated). */
+commaRoutes.delete("/v1/route/:route", async (c) => {
+  await deleteRouteFor(c.env, c.var.db, c.var.principal, c.req.param("route"));
+  return c.json({ success: 1 });
 });
 
 commaRoutes.get("/v1/route/:route/share_signature", async (c) => {
@@ -104,15 +111,15 @@ commaRoutes.get(`${MEDIA_PATH_PREFIX}*`, async (c) => {
 
 /** Route lists of a device: newest first, `created_before`/`created_after` cursors (new-connect pages with limit=10). */
 commaRoutes.get("/v1/devices/:dongle/routes", async (c) => {
-  const { device, user } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
+  const dongleId = c.req.param("dongle");
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 20) || 20, 1), 1000);
   const before = c.req.query("created_before");
   const after = c.req.query("created_after");
-  const rows = await c.var.db.select().from(routes).where(and(
-    eq(routes.dongleId, device.dongleId), isNull(routes.deletedAt),
+  const [{ user }, [rows]] = await loadDeviceWith(c.var.db, c.var.principal, dongleId, "read", [c.var.db.select().from(routes).where(and(
+    eq(routes.dongleId, dongleId), isNull(routes.deletedAt),
     before ? lt(routes.createTime, Number(before)) : undefined,
     after ? gte(routes.createTime, Number(after)) : undefined,
-  )).orderBy(desc(routes.createTime), desc(routes.id)).limit(limit);
+  )).orderBy(desc(routes.createTime), desc(routes.id)).limit(limit)] as const);
   const origin = publicOrigin(c);
   return c.json(await Promise.all(rows.map(async (r) => routeView(r, { env: c.env, origin, userId: user?.id ?? null, share: await shareSignature(c.env, r.fullname) }))));
 });
@@ -128,18 +135,20 @@ commaRoutes.get("/v1/devices/:dongle/routes/preserved", async (c) => {
 
 /** comma's official app lists drives through this: start/end (ms) window or one route_str. */
 commaRoutes.get("/v1/devices/:dongle/routes_segments", async (c) => {
-  const { device, user } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
+  const dongleId = c.req.param("dongle");
   const routeStr = c.req.query("route_str");
   const start = c.req.query("start");
   const end = c.req.query("end");
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
-  const rows = await c.var.db.select().from(routes).where(and(
-    eq(routes.dongleId, device.dongleId), isNull(routes.deletedAt),
+  const where = and(
+    eq(routes.dongleId, dongleId), isNull(routes.deletedAt),
     routeStr ? eq(routes.fullname, parseRouteName(routeStr).fullname) : undefined,
     start ? gte(routes.startTimeMs, Number(start)) : undefined,
     end ? lte(routes.startTimeMs, Number(end)) : undefined,
-  )).orderBy(desc(routes.startTimeMs), desc(routes.id)).limit(limit);
-  const byRoute = await segmentsOfRoutes(c.var.db, rows);
+  );
+  const [{ user }, [rows, segs]] = await loadDeviceWith(c.var.db, c.var.principal, dongleId, "read",
+    routePageQueries(c.var.db, where, [desc(routes.startTimeMs), desc(routes.id)], limit));
+  const byRoute = groupSegments(rows, segs);
   const origin = publicOrigin(c);
   return c.json(await Promise.all(rows.map(async (r) => routeSegmentsView(r, byRoute.get(r.fullname) ?? [], {
     env: c.env, origin, userId: user?.id ?? null, share: await shareSignature(c.env, r.fullname),

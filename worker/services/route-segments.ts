@@ -1,18 +1,33 @@
 /**
- * Segments of a page of routes in one query. The route keys travel as one JSON parameter (json_each) because D1
- * allows at most 100 bound parameters per statement and a page can hold 100 routes.
+ * A page of routes and the segments of exactly those routes, as two statements that go to D1 in one batch (one
+ * round trip). The segments statement repeats the page's filter as a subquery; the row-value
+ * `(dongle_id, log_id) IN (…)` form lets SQLite search the (dongle_id, log_id, number) index once per route
+ * (comparing a concatenated `dongle_id || '|' || log_id` scanned every segment of the table: 30 ms at 30 000 rows).
  */
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { segments } from "../db/schema";
+import { routes, segments } from "../db/schema";
 import type { RouteRow, SegmentRow } from "./route-views";
 
-export async function segmentsOfRoutes(db: Db, rows: RouteRow[]): Promise<Map<string, SegmentRow[]>> {
+export function routePageQueries(db: Db, where: SQL | undefined, orderBy: SQL[], limit: number) {
+  const page = db.select().from(routes).where(where).orderBy(...orderBy).limit(limit);
+  const keys = db.select({ dongleId: routes.dongleId, logId: routes.logId }).from(routes).where(where).orderBy(...orderBy).limit(limit);
+  const segs = db.select().from(segments).where(sql`(${segments.dongleId}, ${segments.logId}) IN ${keys}`);
+  return [page, segs] as const;
+}
+
+/** Segments grouped by route fullname, every route of the page present (possibly with none). */
+export function groupSegments(rows: RouteRow[], segs: SegmentRow[]): Map<string, SegmentRow[]> {
   const byRoute = new Map<string, SegmentRow[]>(rows.map((r) => [r.fullname, []]));
-  if (!rows.length) return byRoute;
-  const keys = JSON.stringify(rows.map((r) => `${r.dongleId}|${r.logId}`));
-  const found = await db.select().from(segments)
-    .where(sql`${segments.dongleId} || '|' || ${segments.logId} IN (SELECT value FROM json_each(${keys}))`);
-  for (const s of found) byRoute.get(`${s.dongleId}|${s.logId}`)?.push(s);
+  for (const s of segs) byRoute.get(`${s.dongleId}|${s.logId}`)?.push(s);
   return byRoute;
+}
+
+/** Segments of routes already loaded (one statement; keys travel as one JSON parameter: D1 binds ≤ 100 values). */
+export async function segmentsOfRoutes(db: Db, rows: RouteRow[]): Promise<Map<string, SegmentRow[]>> {
+  if (!rows.length) return new Map();
+  const keys = JSON.stringify(rows.map((r) => [r.dongleId, r.logId]));
+  const found = await db.select().from(segments).where(sql`(${segments.dongleId}, ${segments.logId}) IN
+    (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${keys}))`);
+  return groupSegments(rows, found);
 }

@@ -87,6 +87,9 @@ export async function receiveUpload(env: Env, urlPath: string, query: { exp?: st
   const db = database(env);
   const device = await db.query.devices.findFirst({ columns: { dongleId: true }, where: eq(devices.dongleId, dongleId) });
   if (!device) throw badRequest("unknown_device", "The device of this upload URL no longer exists");
+  // Signed URLs live for hours (days for web apps' batches): one issued before the route was deleted must not
+  // bring a file of it back. Checked before the bytes are stored.
+  await assertUploadWanted(db, dongleId, target, false);
 
   const length = request.headers.get("Content-Length");
   if (length === null || !/^[0-9]+$/.test(length)) throw new ApiError(411, "length_required", "Content-Length is required");

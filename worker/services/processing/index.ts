@@ -6,12 +6,9 @@
  *   - anything else is thrown to the queue consumer, which retries with backoff and finally dead-letters it.
  * Re-running a message repeats the same writes to the same keys and rows: redelivery changes nothing.
  */
-import { eq } from "drizzle-orm";
-import { database } from "../../db/client";
-import { routes } from "../../db/schema";
 import type { FileKind } from "../../protocol/upload-key";
 import type { UploadedFileMessage } from "../../queue/messages";
-import { routeFullname } from "../uploads";
+import { purgeIfDeleted } from "../route-deletion";
 import { bootlogProcessor } from "./bootlog";
 import { isPermanent, type Processor } from "./context";
 import { qcameraProcessor } from "./qcamera";
@@ -32,6 +29,7 @@ export const PROCESSORS: Record<FileKind, Processor> = {
 };
 
 export type FileOutcome = { state: "done" } | { state: "failed"; reason: string } | { state: "skipped"; reason: string };
+const ROUTE_DELETED: FileOutcome = { state: "skipped", reason: "route deleted" };
 
 /** Checks a queue body is one of ours before anything trusts its fields (a bad body is dropped, not retried). */
 export function parseFileMessage(body: unknown): UploadedFileMessage | null {
@@ -43,21 +41,17 @@ export function parseFileMessage(body: unknown): UploadedFileMessage | null {
 }
 
 export async function processUploadedFile(env: Env, msg: UploadedFileMessage, attempts: number): Promise<FileOutcome> {
-  if (msg.logId !== null) {
-    const route = await database(env).query.routes.findFirst({ columns: { deletedAt: true }, where: eq(routes.fullname, routeFullname(msg.dongleId, msg.logId)) });
-    // A deleted route must not come back through its derived files (its uploads are refused from now on anyway);
-    // the file is settled so nothing stays pending.
-    if (route?.deletedAt) {
-      await env.DB.batch(fileStateStatements(env, msg, attempts, { state: "done", info: { skipped: "route deleted" } }));
-      return { state: "skipped", reason: "route deleted" };
-    }
-  }
+  // A deleted route must not come back through a file that was uploaded (or queued) before the delete reached it:
+  // the file is not processed, and its object and any rows booked for it are removed with the route's leftovers.
+  if (msg.logId !== null && (await purgeIfDeleted(env, msg.dongleId, msg.logId))) return ROUTE_DELETED;
   const processor = PROCESSORS[msg.kind];
   const ctx = { env, msg };
   try {
     const done = await processor.run(ctx);
     await env.DB.batch([...(done.statements ?? []), ...fileStateStatements(env, msg, attempts, { state: "done", info: done.info })]);
     await done.after?.();
+    // Deleted while this file was processed: the purge may have listed the route before our derived files existed.
+    if (msg.logId !== null && (await purgeIfDeleted(env, msg.dongleId, msg.logId))) return ROUTE_DELETED;
     return { state: "done" };
   } catch (err) {
     if (!isPermanent(err)) throw err;
