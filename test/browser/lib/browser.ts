@@ -8,13 +8,14 @@ export const SCREENSHOTS = path.join(ROOT, "test-results", "screenshots");
 export const PHONE = { width: 360, height: 780 };
 export const DESKTOP = { width: 1366, height: 900 };
 
-export function launch(): Promise<Browser> {
+/** `args`: extra Chromium switches (e.g. --host-resolver-rules to reach the server under another host name). */
+export function launch(opts: { args?: string[] } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
       "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--autoplay-policy=no-user-gesture-required",
-      "--disable-dev-shm-usage",
+      "--disable-dev-shm-usage", ...(opts.args ?? []),
     ],
   });
 }
