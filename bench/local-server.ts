@@ -3,7 +3,7 @@
  * real Worker on local workerd. Also samples the resident memory of the workerd processes it spawned.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { OFFLINE_ENV, ROOT, ensureDevVars, run, waitForHttp } from "../scripts/lib";
@@ -17,6 +17,32 @@ export interface LocalServer {
   inspectorPort: number;
   /** Where this server keeps its local D1/R2 state (for `wrangler d1 execute --persist-to`). */
   persistDir: string;
+  /**
+   * The Worker's own workerd socket, behind wrangler dev's proxy. Production has no such proxy, and here it adds
+   * ~5 ms and a second process to every request, so latency benchmarks talk to workerd directly.
+   */
+  directBase(): Promise<string>;
+}
+
+/** Listening TCP ports of the given processes, from /proc/net/tcp and each process's socket inodes. */
+function listeningPorts(pids: number[]): number[] {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        try {
+          const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+          if (m) inodes.add(m[1]);
+        } catch { /* fd closed */ }
+      }
+    } catch { /* process exited */ }
+  }
+  const ports: number[] = [];
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    if (cols[3] === "0A" && inodes.has(cols[9])) ports.push(parseInt(cols[1].split(":")[1], 16));
+  }
+  return ports;
 }
 
 function descendants(pid: number): number[] {
@@ -54,7 +80,7 @@ export async function startLocalServer(opts: { port?: number; config?: string } 
   }
   const inspectorPort = port + 1000;
   const child = spawn("npx", ["wrangler", "dev", ...configArgs, "--inspector-port", String(inspectorPort), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--show-interactive-dev-session=false", "--log-level", "warn"], {
-    cwd: ROOT, env: OFFLINE_ENV, detached: true, stdio: ["ignore", "ignore", "inherit"],
+    cwd: ROOT, env: OFFLINE_ENV, detached: true, stdio: ["ignore", process.env.BENCH_SERVER_LOG ? "inherit" : "ignore", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(base, 90_000);
@@ -63,6 +89,16 @@ export async function startLocalServer(opts: { port?: number; config?: string } 
     inspectorPort,
     persistDir: persist,
     stop: () => { try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ } },
+    directBase: async () => {
+      // The Worker answers an unknown API path with its own JSON 404; the proxy's port is the public one.
+      for (const p of listeningPorts(descendants(child.pid!))) {
+        if (p === port || p === inspectorPort) continue;
+        const candidate = `http://127.0.0.1:${p}`;
+        const res = await fetch(`${candidate}/api/v1/__probe__`).catch(() => null);
+        if (res?.status === 404 && (await res.text()).includes('"error":"not_found"')) return candidate;
+      }
+      throw new Error("could not find the Worker's workerd socket behind wrangler dev");
+    },
     workerdRss: () => descendants(child.pid!).map(rssOf).filter((p) => p.name === "workerd").reduce((a, p) => a + p.rss, 0),
   };
 }

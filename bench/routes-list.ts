@@ -2,6 +2,8 @@
  * Route listing under load on local workerd: a device with 10 000 drives (3 segments each), 100 concurrent
  * clients, `GET /v1/devices/:d/routes_segments` (comma's official app) and `GET /api/v1/routes` (our app), each
  * for a fixed number of requests. Prints p50/p95/p99 and throughput. Goal: p95 ≤ 25 ms.
+ * Requests go straight to the Worker's workerd socket (LocalServer.directBase), not through wrangler dev's proxy.
+ * Env: ROUTES, CONCURRENCY, REQUESTS, THINK_MS, THINK_RUN_MS.
  * Indexes that serve these queries: routes(dongle_id, start_time_ms) and segments(dongle_id, log_id, number).
  */
 import { writeFileSync } from "node:fs";
@@ -14,6 +16,9 @@ import { startLocalServer } from "./local-server";
 const ROUTES = Number(process.env.ROUTES ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 100);
 const REQUESTS = Number(process.env.REQUESTS ?? 2_000);
+/** Mean pause of a client between its requests in the "with think time" runs (a person paging through drives). */
+const THINK_MS = Number(process.env.THINK_MS ?? 1_000);
+const THINK_RUN_MS = Number(process.env.THINK_RUN_MS ?? 15_000);
 
 function seedSql(dongle: string): string {
   const lines: string[] = [];
@@ -37,13 +42,13 @@ function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function load(label: string, urls: () => string, headers: Record<string, string>) {
+async function load(label: string, urls: () => string, headers: Record<string, string>, concurrency = CONCURRENCY, requests = REQUESTS) {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < REQUESTS) {
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < requests) {
       next++;
       const t0 = performance.now();
       const res = await fetch(urls(), { headers });
@@ -54,7 +59,27 @@ async function load(label: string, urls: () => string, headers: Record<string, s
   }));
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  console.log(`${label.padEnd(44)} p50 ${percentile(latencies, 50).toFixed(1).padStart(6)} ms  p95 ${percentile(latencies, 95).toFixed(1).padStart(6)} ms  p99 ${percentile(latencies, 99).toFixed(1).padStart(6)} ms  ${(REQUESTS / seconds).toFixed(0)} req/s  errors ${errors}`);
+  console.log(`${label.padEnd(44)} ${String(concurrency).padStart(3)} clients  p50 ${percentile(latencies, 50).toFixed(1).padStart(6)} ms  p95 ${percentile(latencies, 95).toFixed(1).padStart(6)} ms  p99 ${percentile(latencies, 99).toFixed(1).padStart(6)} ms  ${(requests / seconds).toFixed(0)} req/s  errors ${errors}`);
+}
+
+/** CONCURRENCY clients that each wait a random (exponential, mean THINK_MS) time between requests, for THINK_RUN_MS. */
+async function loadWithThinkTime(label: string, urls: () => string, headers: Record<string, string>) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const until = performance.now() + THINK_RUN_MS;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    await new Promise((r) => setTimeout(r, Math.random() * THINK_MS));
+    while (performance.now() < until) {
+      const t0 = performance.now();
+      const res = await fetch(urls(), { headers });
+      await res.arrayBuffer();
+      latencies.push(performance.now() - t0);
+      if (res.status !== 200) errors++;
+      await new Promise((r) => setTimeout(r, -Math.log(1 - Math.random()) * THINK_MS));
+    }
+  }));
+  latencies.sort((a, b) => a - b);
+  console.log(`${label.padEnd(44)} ${String(CONCURRENCY).padStart(3)} clients, ${THINK_MS} ms think  p50 ${percentile(latencies, 50).toFixed(1).padStart(6)} ms  p95 ${percentile(latencies, 95).toFixed(1).padStart(6)} ms  p99 ${percentile(latencies, 99).toFixed(1).padStart(6)} ms  ${(latencies.length / (THINK_RUN_MS / 1000)).toFixed(0)} req/s  errors ${errors}`);
 }
 
 const server = await startLocalServer();
@@ -75,14 +100,27 @@ try {
 
   const d = device.dongleId!;
   const now = Date.now();
+  const base = await server.directBase();
+  console.log(`requests go to the Worker's workerd socket ${base} (not through wrangler dev's proxy)\n`);
   // Warm-up: compile the Worker, fill caches.
-  for (let i = 0; i < 20; i++) await (await fetch(`${server.base}/api/v1/routes?limit=10`, { headers: auth })).arrayBuffer();
-  await load("routes_segments (newest 10, start/end window)", () => `${server.base}/v1/devices/${d}/routes_segments?start=0&end=${now}&limit=10`, auth);
-  await load("routes_segments (one route_str)", () => `${server.base}/v1/devices/${d}/routes_segments?route_str=${encodeURIComponent(`${d}|${(Math.floor(Math.random() * ROUTES)).toString(16).padStart(8, "0")}--0000000000`)}`, auth);
-  await load("/api/v1/routes (first page, 25)", () => `${server.base}/api/v1/routes?limit=25`, auth);
+  for (let i = 0; i < 20; i++) await (await fetch(`${base}/api/v1/routes?limit=10`, { headers: auth })).arrayBuffer();
   const mid = 1_700_000_000_000 + Math.floor(ROUTES / 2) * 3_600_000;
-  await load("/api/v1/routes (deep cursor, 25)", () => `${server.base}/api/v1/routes?limit=25&cursor=${mid}:${Math.floor(ROUTES / 2)}`, auth);
-  await load("/v1/devices/:d/routes (new-connect, 10)", () => `${server.base}/v1/devices/${d}/routes?limit=10`, auth);
+  const scenarios: [string, () => string][] = [
+    ["routes_segments (newest 10, start/end window)", () => `${base}/v1/devices/${d}/routes_segments?start=0&end=${now}&limit=10`],
+    ["routes_segments (one route_str)", () => `${base}/v1/devices/${d}/routes_segments?route_str=${encodeURIComponent(`${d}|${(Math.floor(Math.random() * ROUTES)).toString(16).padStart(8, "0")}--0000000000`)}`],
+    ["/api/v1/routes (first page, 25)", () => `${base}/api/v1/routes?limit=25`],
+    ["/api/v1/routes (deep cursor, 25)", () => `${base}/api/v1/routes?limit=25&cursor=${mid}:${Math.floor(ROUTES / 2)}`],
+    ["/v1/devices/:d/routes (new-connect, 10)", () => `${base}/v1/devices/${d}/routes?limit=10`],
+  ];
+  // One client first: the time one request costs (service time). Then 100 clients as people use the app (a pause
+  // between requests), and 100 clients with no pause at all: that last run measures one isolate's saturation
+  // throughput, and its latency is just queueing (Little's law: latency = clients / throughput), which production
+  // spreads over many isolates.
+  for (const [label, url] of scenarios) await load(label, url, auth, 1, Math.min(REQUESTS, 300));
+  console.log("");
+  for (const [label, url] of scenarios) await loadWithThinkTime(label, url, auth);
+  console.log("");
+  for (const [label, url] of scenarios) await load(label, url, auth);
 } finally {
   server.stop();
 }
