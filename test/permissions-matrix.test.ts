@@ -1,15 +1,15 @@
 /**
  * One authorization layer serves both API surfaces; this checks it as a matrix: every endpoint × every kind of
  * caller → the expected status class. Each cell runs on a fresh device and drive, so a write that succeeds in one
- * cell cannot change the outcome of another.
+ * cell cannot change the outcome of another. "routeShared" is a user the cell's drive alone is shared with.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newRouteName } from "./device-sim/route";
 import { createUser, registeredDevice, workerFetch, type TestUser } from "./helpers";
 
-type Caller = "owner" | "reader" | "writer" | "stranger" | "anonymous" | "admin" | "otherDevice";
-const CALLERS: Caller[] = ["owner", "reader", "writer", "stranger", "anonymous", "admin", "otherDevice"];
+type Caller = "owner" | "reader" | "writer" | "stranger" | "anonymous" | "admin" | "otherDevice" | "routeShared";
+const CALLERS: Caller[] = ["owner", "reader", "writer", "stranger", "anonymous", "admin", "otherDevice", "routeShared"];
 type Level = "read" | "write" | "owner";
 
 interface Cell {
@@ -20,6 +20,8 @@ interface Cell {
 interface Endpoint {
   name: string;
   level: Level;
+  /** Endpoints about one drive (their path names it) rather than the whole device. */
+  route?: true;
   request(cell: Cell): [string, RequestInit?];
 }
 
@@ -39,13 +41,13 @@ const ENDPOINTS: Endpoint[] = [
   { name: "POST /v1/:d/upload_urls", level: "write", request: (c) => [`/v1/${c.dongle}/upload_urls/`, jsonInit("POST", { paths: [`${c.route.split("|")[1]}--0/rlog.zst`] })] },
   { name: "POST /v1/devices/:d/add_user", level: "owner", request: (c) => [`/v1/devices/${c.dongle}/add_user`, jsonInit("POST", { email: stranger.email })] },
   { name: "POST /v1/devices/:d/unpair", level: "owner", request: (c) => [`/v1/devices/${c.dongle}/unpair`, { method: "POST" }] },
-  { name: "GET /v1/route/:r", level: "read", request: (c) => [`/v1/route/${enc(c.route)}/`] },
-  { name: "GET /v1/route/:r/files", level: "read", request: (c) => [`/v1/route/${enc(c.route)}/files`] },
-  { name: "GET /v1/route/:r/share_signature", level: "read", request: (c) => [`/v1/route/${enc(c.route)}/share_signature`] },
-  { name: "GET /v1/route/:r/qcamera.m3u8", level: "read", request: (c) => [`/v1/route/${enc(c.route)}/qcamera.m3u8`] },
-  { name: "PATCH /v1/route/:r", level: "write", request: (c) => [`/v1/route/${enc(c.route)}/`, jsonInit("PATCH", { is_public: false })] },
-  { name: "POST /v1/route/:r/preserve", level: "write", request: (c) => [`/v1/route/${enc(c.route)}/preserve`, { method: "POST" }] },
-  { name: "DELETE /v1/route/:r/preserve", level: "write", request: (c) => [`/v1/route/${enc(c.route)}/preserve`, { method: "DELETE" }] },
+  { name: "GET /v1/route/:r", level: "read", route: true, request: (c) => [`/v1/route/${enc(c.route)}/`] },
+  { name: "GET /v1/route/:r/files", level: "read", route: true, request: (c) => [`/v1/route/${enc(c.route)}/files`] },
+  { name: "GET /v1/route/:r/share_signature", level: "read", route: true, request: (c) => [`/v1/route/${enc(c.route)}/share_signature`] },
+  { name: "GET /v1/route/:r/qcamera.m3u8", level: "read", route: true, request: (c) => [`/v1/route/${enc(c.route)}/qcamera.m3u8`] },
+  { name: "PATCH /v1/route/:r", level: "write", route: true, request: (c) => [`/v1/route/${enc(c.route)}/`, jsonInit("PATCH", { is_public: false })] },
+  { name: "POST /v1/route/:r/preserve", level: "write", route: true, request: (c) => [`/v1/route/${enc(c.route)}/preserve`, { method: "POST" }] },
+  { name: "DELETE /v1/route/:r/preserve", level: "write", route: true, request: (c) => [`/v1/route/${enc(c.route)}/preserve`, { method: "DELETE" }] },
   // our /api/v1 surface
   { name: "GET /api/v1/devices/:d", level: "read", request: (c) => [`/api/v1/devices/${c.dongle}`] },
   { name: "GET /api/v1/devices/:d/stats", level: "read", request: (c) => [`/api/v1/devices/${c.dongle}/stats`] },
@@ -54,16 +56,31 @@ const ENDPOINTS: Endpoint[] = [
   { name: "POST /api/v1/devices/:d/users", level: "owner", request: (c) => [`/api/v1/devices/${c.dongle}/users`, jsonInit("POST", { email: stranger.email })] },
   { name: "DELETE /api/v1/devices/:d", level: "owner", request: (c) => [`/api/v1/devices/${c.dongle}`, { method: "DELETE" }] },
   { name: "GET /api/v1/routes?dongle_id", level: "read", request: (c) => [`/api/v1/routes?dongle_id=${c.dongle}`] },
-  { name: "GET /api/v1/routes/:r", level: "read", request: (c) => [`/api/v1/routes/${enc(c.route)}`] },
-  { name: "GET /api/v1/routes/:r/segments", level: "read", request: (c) => [`/api/v1/routes/${enc(c.route)}/segments`] },
-  { name: "PATCH /api/v1/routes/:r", level: "write", request: (c) => [`/api/v1/routes/${enc(c.route)}`, jsonInit("PATCH", { is_preserved: true })] },
-  { name: "POST /api/v1/routes/:r/share", level: "write", request: (c) => [`/api/v1/routes/${enc(c.route)}/share`, { method: "POST" }] },
-  { name: "DELETE /api/v1/routes/:r", level: "write", request: (c) => [`/api/v1/routes/${enc(c.route)}`, { method: "DELETE" }] },
+  { name: "GET /api/v1/routes/:r", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}`] },
+  { name: "GET /api/v1/routes/:r/segments", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/segments`] },
+  { name: "PATCH /api/v1/routes/:r", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}`, jsonInit("PATCH", { is_preserved: true })] },
+  { name: "POST /api/v1/routes/:r/share", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/share`, { method: "POST" }] },
+  { name: "DELETE /api/v1/routes/:r", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}`, { method: "DELETE" }] },
+  { name: "GET /api/v1/routes/:r/users", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/users`] },
+  { name: "POST /api/v1/routes/:r/users", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/users`, jsonInit("POST", { email: stranger.email })] },
+  { name: "DELETE /v1/route/:r", level: "write", route: true, request: (c) => [`/v1/route/${enc(c.route)}/`, { method: "DELETE" }] },
+  // athena relay (the device is offline in every cell: calls with an expiry are queued → 202)
+  { name: "POST /:d (athena, read-only method)", level: "read", request: (c) => [`/${c.dongle}`, jsonInit("POST", { jsonrpc: "2.0", method: "getVersion", id: 0, expiry: Math.floor(Date.now() / 1000) + 600 })] },
+  { name: "POST /:d (athena, reboot)", level: "write", request: (c) => [`/${c.dongle}`, jsonInit("POST", { jsonrpc: "2.0", method: "reboot", id: 0, expiry: Math.floor(Date.now() / 1000) + 600 })] },
+  { name: "GET /v1/devices/:d/athena_offline_queue", level: "read", request: (c) => [`/v1/devices/${c.dongle}/athena_offline_queue`] },
+  // resumable imports
+  { name: "POST /api/v1/upload/init", level: "write", request: (c) => [`/api/v1/upload/init`, jsonInit("POST", { dongle_id: c.dongle, path: `${c.route.split("|")[1]}--1/qlog.zst`, size: 10, sha256: "a".repeat(64) })] },
+  { name: "DELETE /api/v1/routes/:r/users/:email", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/users/${enc(routeShared.email)}`, { method: "DELETE" }] },
 ];
 
-/** What each caller should get: 2xx (allowed), or the exact refusal. Endpoints that only users may call refuse devices with 403. */
-function expected(caller: Caller, level: Level): "2xx" | 401 | 403 | 404 {
+/**
+ * What each caller should get: 2xx (allowed), or the exact refusal. Endpoints that only users may call refuse devices
+ * with 403. A user a drive is shared with reads that drive, is refused any change to it, and sees nothing else.
+ */
+function expected(caller: Caller, endpoint: Endpoint): "2xx" | 401 | 403 | 404 {
+  const level = endpoint.level;
   switch (caller) {
+    case "routeShared": return !endpoint.route ? 404 : level === "read" ? "2xx" : 403;
     case "owner": case "admin": return "2xx";
     case "writer": return level === "owner" ? 403 : "2xx";
     case "reader": return level === "read" ? "2xx" : 403;
@@ -73,12 +90,12 @@ function expected(caller: Caller, level: Level): "2xx" | 401 | 403 | 404 {
   }
 }
 
-let admin: TestUser, owner: TestUser, reader: TestUser, writer: TestUser, stranger: TestUser;
+let admin: TestUser, owner: TestUser, reader: TestUser, writer: TestUser, stranger: TestUser, routeShared: TestUser;
 let otherDeviceAuth: string;
 
 beforeAll(async () => {
   admin = await createUser(); // the first account of this file's database is the admin
-  [owner, reader, writer, stranger] = await Promise.all([createUser(), createUser(), createUser(), createUser()]);
+  [owner, reader, writer, stranger, routeShared] = await Promise.all([createUser(), createUser(), createUser(), createUser(), createUser()]);
   const other = await registeredDevice({ keyKind: "ecdsa" });
   otherDeviceAuth = `JWT ${await other.token()}`;
   expect(admin.role).toBe("admin");
@@ -93,11 +110,12 @@ async function freshCell(): Promise<Cell> {
   ]);
   const log = newRouteName();
   await device.uploadFile(`${log}--0/qlog.zst`, new Uint8Array([1, 2, 3]));
+  await env.DB.prepare("INSERT INTO route_users (fullname, user_id) VALUES (?, ?)").bind(`${dongle}|${log}`, routeShared.id).run();
   return { dongle, route: `${dongle}|${log}` };
 }
 
 function authFor(caller: Caller): Record<string, string> {
-  const users = { owner, reader, writer, stranger, admin } as Record<string, TestUser>;
+  const users = { owner, reader, writer, stranger, admin, routeShared } as Record<string, TestUser>;
   if (caller === "anonymous") return {};
   if (caller === "otherDevice") return { Authorization: otherDeviceAuth };
   return users[caller].auth;
@@ -112,7 +130,7 @@ describe("permission matrix", () => {
         const [path, init = {}] = endpoint.request(cell);
         const res = await workerFetch(path, { ...init, headers: { ...(init.headers as Record<string, string>), ...authFor(caller) } });
         await res.body?.cancel();
-        const want = expected(caller, endpoint.level);
+        const want = expected(caller, endpoint);
         const ok = want === "2xx" ? res.status >= 200 && res.status < 300 : res.status === want;
         if (!ok) failures.push(`${caller}: got ${res.status}, want ${want}`);
       }

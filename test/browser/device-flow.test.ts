@@ -138,8 +138,10 @@ describe("device page and uploads with a live (simulated) device", () => {
     await page.getByRole("button", { name: "Delete" }).click();
     const confirm = page.getByRole("dialog", { name: "Delete this drive?" });
     await confirm.getByRole("button", { name: "Delete" }).click();
-    // Until the server offers deletion, the dialog says so; once it does, we land on the drive list.
-    await expect.poll(async () => (await confirm.getByRole("alert").textContent().catch(() => "")) || page.url(), { timeout: 10_000 })
-      .toMatch(/cannot delete drives yet|\/timeline\//);
+    // Deleted: back on the drive list, without it; its page no longer opens.
+    await page.waitForURL(`**/timeline/${w.device.dongleId}`, { timeout: 10_000 });
+    await expect.poll(() => page.locator(`a[href="/routes/${w.device.dongleId}/${w.log}"]`).count()).toBe(0);
+    const gone = await fetch(`${base}/v1/route/${encodeURIComponent(`${w.device.dongleId}|${w.log}`)}/`, { headers: { Authorization: `JWT ${w.session.access_token}` } });
+    expect(gone.status).toBe(404);
   });
 });

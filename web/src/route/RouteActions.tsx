@@ -1,7 +1,6 @@
 /** What a user can do with a drive: preserve, share, download, upload full quality, delete. */
 import { useNavigate } from "@solidjs/router";
 import { createSignal, type JSX, Show } from "solid-js";
-import { ApiError } from "../api/client";
 import { deleteRoute, setPreserved } from "../api/routes";
 import type { Route } from "../api/types";
 import { ConfirmDialog } from "../components/Dialog";
@@ -45,8 +44,7 @@ export function RouteActions(props: { route: Route; canWrite: boolean; onChange:
       toast(t("route.deleted"));
       navigate(`/timeline/${props.route.dongle_id}`, { replace: true });
     } catch (err) {
-      // The server may not offer deletion yet: its generic 404 says so.
-      setDeleteError(err instanceof ApiError && err.code === "not_found" ? t("route.delete_unsupported") : errorText(err));
+      setDeleteError(errorText(err));
     } finally {
       setBusy(false);
     }
