@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { SimAthena } from "../device-sim/athena";
 import { launch, newPage, screenshot, signInWith } from "./lib/browser";
-import { connectAthena, world } from "./lib/world";
+import { connectAthena, createAccount, world } from "./lib/world";
 
 const base = inject("base");
 
@@ -127,6 +127,13 @@ describe("device page and uploads with a live (simulated) device", () => {
     await link.waitFor();
     const url = await link.inputValue();
     expect(url).toBe(`${base}/routes/${w.device.dongleId}/${w.log}`);
+    // Share this one drive with another account: listed, and that person can open it.
+    const friend = await createAccount(base, "Friend");
+    await share.getByLabel("Email").fill(friend.email);
+    await share.getByRole("button", { name: "Share", exact: true }).click();
+    await expect.poll(() => share.getByText(friend.email).count()).toBeGreaterThan(0);
+    const theirs = await fetch(`${base}/v1/route/${encodeURIComponent(`${w.device.dongleId}|${w.log}`)}/`, { headers: { Authorization: `JWT ${friend.access_token}` } });
+    expect(theirs.status).toBe(200);
     await share.getByRole("button", { name: "Close" }).click();
 
     const { context: anonymous, page: stranger } = await newPage(browser, base);

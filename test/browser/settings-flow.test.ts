@@ -9,11 +9,13 @@ const base = inject("base");
 describe("settings", () => {
   let browser: Browser;
   let page: Page;
+  let account: Awaited<ReturnType<typeof createAccount>>;
 
   beforeAll(async () => {
     browser = await launch();
     ({ page } = await newPage(browser, base));
-    await signInWith(page, await createAccount(base, "Léa"));
+    account = await createAccount(base, "Léa");
+    await signInWith(page, account);
   });
   afterAll(async () => {
     await browser?.close();
@@ -63,6 +65,27 @@ describe("settings", () => {
     const after = await page.evaluate(() => JSON.parse(localStorage.getItem("edge-connect.session")!));
     expect(after.refresh).not.toBe(before.refresh);
     expect(after.expiresAt).toBeGreaterThan(Date.now());
+  });
+
+  it("changes the password: a wrong current one is refused, the new one signs in, the old one no longer does", async () => {
+    const form = page.locator("form", { has: page.getByRole("button", { name: "Change password" }) });
+    const next = "Another-Long-Passw0rd!";
+    await form.getByLabel("Current password").fill("Not-The-Password-1!");
+    await form.getByLabel("New password", { exact: true }).fill(next);
+    await form.getByLabel("Repeat new password").fill(next);
+    await form.getByRole("button", { name: "Change password" }).click();
+    await expect.poll(() => form.getByRole("alert").textContent()).toContain("The current password is wrong.");
+    await form.getByLabel("Current password").fill(account.password);
+    await form.getByRole("button", { name: "Change password" }).click();
+    await expect.poll(() => page.getByText("Password changed.").isVisible()).toBe(true);
+    const login = (password: string) => fetch(`${base}/api/v1/auth/login`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: account.email, password }),
+    });
+    expect((await login(next)).status).toBe(200);
+    expect((await login(account.password)).status).toBe(401);
+    // Still signed in here: the page got the new token pair.
+    await page.reload();
+    await expect.poll(() => page.getByText("Member since").isVisible()).toBe(true);
   });
 
   it("signs out", async () => {
