@@ -22,6 +22,8 @@ interface Endpoint {
   level: Level;
   /** Endpoints about one drive (their path names it) rather than the whole device. */
   route?: true;
+  /** Puts into the cell what the endpoint needs to answer 2xx to an allowed caller. */
+  prepare?(cell: Cell): Promise<void>;
   request(cell: Cell): [string, RequestInit?];
 }
 
@@ -58,6 +60,11 @@ const ENDPOINTS: Endpoint[] = [
   { name: "GET /api/v1/routes?dongle_id", level: "read", request: (c) => [`/api/v1/routes?dongle_id=${c.dongle}`] },
   { name: "GET /api/v1/routes/:r", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}`] },
   { name: "GET /api/v1/routes/:r/segments", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/segments`] },
+  { name: "GET /api/v1/routes/:r/events", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/events`] },
+  { name: "GET /api/v1/routes/:r/video", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/video`] },
+  { name: "GET /api/v1/routes/:r/files", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/files`] },
+  { name: "GET /api/v1/routes/:r/thumbnail", level: "read", route: true, prepare: withThumbnail, request: (c) => [`/api/v1/routes/${enc(c.route)}/thumbnail`] },
+  { name: "GET /api/v1/routes/:r/stats", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/stats`] },
   { name: "PATCH /api/v1/routes/:r", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}`, jsonInit("PATCH", { is_preserved: true })] },
   { name: "POST /api/v1/routes/:r/share", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/share`, { method: "POST" }] },
   { name: "DELETE /api/v1/routes/:r", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}`, { method: "DELETE" }] },
@@ -114,6 +121,16 @@ async function freshCell(): Promise<Cell> {
   return { dongle, route: `${dongle}|${log}` };
 }
 
+/**
+ * A processed segment 1 with a sprite.jpg (written directly: segment 0's qlog is garbage, and its failed processing
+ * deletes segment 0's derived files at a moment the test does not control; segment 1 has no upload to process).
+ */
+async function withThumbnail(cell: Cell): Promise<void> {
+  const [dongle, log] = cell.route.split("|");
+  await env.DB.prepare("INSERT INTO segments (dongle_id, log_id, number, state, has_qlog) VALUES (?, ?, 1, 'done', 1)").bind(dongle, log).run();
+  await env.MEDIA.put(`${dongle}/${log}/1/sprite.jpg`, new Uint8Array([0xff, 0xd8, 0xff, 0xd9]));
+}
+
 function authFor(caller: Caller): Record<string, string> {
   const users = { owner, reader, writer, stranger, admin, routeShared } as Record<string, TestUser>;
   if (caller === "anonymous") return {};
@@ -127,6 +144,7 @@ describe("permission matrix", () => {
       const failures: string[] = [];
       for (const caller of CALLERS) {
         const cell = await freshCell();
+        await endpoint.prepare?.(cell);
         const [path, init = {}] = endpoint.request(cell);
         const res = await workerFetch(path, { ...init, headers: { ...(init.headers as Record<string, string>), ...authFor(caller) } });
         await res.body?.cancel();

@@ -2,19 +2,21 @@
  * comma-compatible route endpoints (docs/connect-api.md §4, §6): route objects, sharing, preserve, the files list,
  * the qcamera playlist, derived files under route.url, and signed media. Thin: the work is in services/.
  */
-import { and, asc, desc, eq, gte, isNull, lt, lte } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lt, lte } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { routes, segments, uploadedFiles } from "../db/schema";
+import { routes } from "../db/schema";
 import type { AppEnv } from "../http/app-env";
 import { badRequest, notFound } from "../http/errors";
 import { jsonBody, publicOrigin } from "../http/params";
 import { checkSignature } from "../protocol/signed-url";
 import { loadDeviceFor, loadDeviceWith } from "../services/access";
-import { MEDIA_PATH_PREFIX, serveObject, signedMediaUrl } from "../services/media";
+import { MEDIA_PATH_PREFIX, serveObject } from "../services/media";
 import { qcameraPlaylist } from "../services/playlist";
 import { groupSegments, routePageQueries } from "../services/route-segments";
 import { loadRouteFor, parseRouteName, shareSignature } from "../services/route-access";
 import { deleteRouteFor } from "../services/route-deletion";
+import { routeFiles } from "../services/route-files";
+import { playlistEntries } from "../services/route-video";
 import { DERIVED_FILES, type DerivedFile, type ViewContext, derivedKey, routeSegmentsView, routeUrlToken, routeView } from "../services/route-views";
 
 export const commaRoutes = new Hono<AppEnv>({ strict: false });
@@ -57,31 +59,14 @@ for (const [method, preserved] of [["post", true], ["delete", false]] as const) 
   });
 }
 
-const FILE_LISTS = { fcamera: "cameras", dcamera: "dcameras", ecamera: "ecameras", rlog: "logs", qcamera: "qcameras", qlog: "qlogs" } as const;
-
 commaRoutes.get("/v1/route/:route/files", async (c) => {
   const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.param("route"), "read", link(c));
-  const rows = await c.var.db.select().from(uploadedFiles)
-    .where(and(eq(uploadedFiles.dongleId, route.dongleId), eq(uploadedFiles.logId, route.logId)))
-    .orderBy(asc(uploadedFiles.segment));
-  const out: Record<(typeof FILE_LISTS)[keyof typeof FILE_LISTS], string[]> = { cameras: [], dcameras: [], ecameras: [], logs: [], qcameras: [], qlogs: [] };
-  const origin = publicOrigin(c);
-  for (const row of rows) {
-    const list = FILE_LISTS[row.kind as keyof typeof FILE_LISTS];
-    if (list) out[list].push(await signedMediaUrl(c.env, origin, row.key));
-  }
-  return c.json(out);
+  return c.json(await routeFiles(c.env, c.var.db, publicOrigin(c), route));
 });
 
 commaRoutes.get("/v1/route/:route/qcamera.m3u8", async (c) => {
   const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.param("route"), "read", link(c));
-  const segs = await c.var.db.select().from(segments)
-    .where(and(eq(segments.dongleId, route.dongleId), eq(segments.logId, route.logId), eq(segments.hasQcamera, true)));
-  const origin = publicOrigin(c);
-  const entries = await Promise.all(segs.map(async (s) => ({
-    number: s.number, durationSeconds: s.qcameraDuration,
-    url: await signedMediaUrl(c.env, origin, `${route.dongleId}/${route.logId}/${s.number}/qcamera.ts`),
-  })));
+  const entries = await playlistEntries(c.env, c.var.db, publicOrigin(c), route);
   return c.body(qcameraPlaylist(entries), 200, { "Content-Type": "application/vnd.apple.mpegurl", "Cache-Control": "private, max-age=60" });
 });
 
