@@ -184,4 +184,17 @@ describe("sharing one drive with a person", () => {
     expect(Object.keys(doc.paths["/api/v1/routes/{fullname}/users"] ?? {}).sort()).toEqual(["get", "post"]);
     expect(Object.keys(doc.paths["/api/v1/routes/{fullname}/users/{email}"] ?? {})).toEqual(["delete"]);
   });
+
+  it("lists the drives shared with me one by one (shared_with_me=true), and nothing else", async () => {
+    const { owner, friend, reader, fullname } = await fixture();
+    const sharedList = async (u: TestUser) => ((await (await get(`/api/v1/routes?shared_with_me=true`, u)).json()) as { routes: { fullname: string }[] }).routes.map((r) => r.fullname);
+    expect(await sharedList(friend)).toEqual([]);
+    await share(fullname, owner, friend.email);
+    expect(await sharedList(friend)).toEqual([fullname]); // not the device's other drive
+    expect(await sharedList(reader)).toEqual([]); // device readers see it in their normal lists instead
+    expect((await (await get(`/api/v1/routes`, friend)).json()) as unknown).toEqual({ routes: [], next_cursor: null });
+    expect((await get(`/api/v1/routes?shared_with_me=true&dongle_id=${fullname.split("|")[0]}`, friend)).status).toBe(400);
+    await unshare(fullname, owner, friend.email);
+    expect(await sharedList(friend)).toEqual([]);
+  });
 });

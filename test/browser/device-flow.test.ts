@@ -135,6 +135,13 @@ describe("device page and uploads with a live (simulated) device", () => {
     const theirs = await fetch(`${base}/v1/route/${encodeURIComponent(`${w.device.dongleId}|${w.log}`)}/`, { headers: { Authorization: `JWT ${friend.access_token}` } });
     expect(theirs.status).toBe(200);
     await share.getByRole("button", { name: "Close" }).click();
+    // The friend has no device of their own: the drive waits for them on their dashboard.
+    const { context: friendContext, page: friendPage } = await newPage(browser, base);
+    await signInWith(friendPage, friend);
+    await friendPage.goto("/");
+    const shared = friendPage.getByRole("region", { name: "Shared with you" });
+    await expect.poll(() => shared.locator(`a[href="/routes/${w.device.dongleId}/${w.log}"]`).count(), { timeout: 15_000 }).toBe(1);
+    await friendContext.close();
 
     const { context: anonymous, page: stranger } = await newPage(browser, base);
     await stranger.goto(url);

@@ -1,7 +1,7 @@
 /** /api/v1 routes (drives): cursor-paged lists, details with segments, sharing, preserve, delete. */
 import { createRoute } from "@hono/zod-openapi";
 import { and, desc, eq, gte, inArray, isNull, lt, lte, or } from "drizzle-orm";
-import { deviceUsers, devices, routes, segments } from "../db/schema";
+import { deviceUsers, devices, routeUsers, routes, segments } from "../db/schema";
 import { requireUser } from "../http/auth";
 import { badRequest } from "../http/errors";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
@@ -39,6 +39,9 @@ const list = createRoute({
   summary: "Drives of all my devices (or one), newest first; pass next_cursor back as cursor for the next page",
   request: { query: z.object({
     dongle_id: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+    shared_with_me: z.enum(["true", "false"]).optional().openapi({
+      description: "`true`: only the drives other people shared with me one by one (POST /api/v1/routes/{fullname}/users), which are not part of any device I can see",
+    }),
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: z.string().max(64).optional(),
     from: z.coerce.number().optional().openapi({ description: "start time ≥ (ms)" }),
@@ -81,13 +84,17 @@ export const routesApi = apiRouter()
     // Without dongle_id: the devices I own or that are shared with me. A list (not a subquery) so that with one
     // device SQLite walks the (dongle_id, start_time_ms) index in order instead of sorting every drive.
     let dongles: string[] = [];
-    if (!q.dongle_id) {
+    const sharedOnly = q.shared_with_me === "true";
+    if (sharedOnly && q.dongle_id) throw badRequest("invalid_query", "shared_with_me and dongle_id cannot be combined");
+    if (!q.dongle_id && !sharedOnly) {
       const shared = c.var.db.select({ id: deviceUsers.dongleId }).from(deviceUsers).where(eq(deviceUsers.userId, user.id));
       dongles = (await c.var.db.select({ id: devices.dongleId }).from(devices).where(or(eq(devices.ownerId, user.id), inArray(devices.dongleId, shared)))).map((d) => d.id);
       if (!dongles.length) return c.json({ routes: [], next_cursor: null }, 200);
     }
+    const mine = sharedOnly ? c.var.db.select({ fullname: routeUsers.fullname }).from(routeUsers).where(eq(routeUsers.userId, user.id)) : null;
     const where = and(
-      q.dongle_id ? eq(routes.dongleId, q.dongle_id) : dongles.length === 1 ? eq(routes.dongleId, dongles[0]) : inArray(routes.dongleId, dongles),
+      mine ? inArray(routes.fullname, mine)
+        : q.dongle_id ? eq(routes.dongleId, q.dongle_id) : dongles.length === 1 ? eq(routes.dongleId, dongles[0]) : inArray(routes.dongleId, dongles),
       isNull(routes.deletedAt),
       q.from !== undefined ? gte(startExpr, q.from) : undefined,
       q.to !== undefined ? lte(startExpr, q.to) : undefined,

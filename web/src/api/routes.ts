@@ -31,8 +31,11 @@ export const getRoute = (fullname: string) => request<Route>(`/v1/route/${r(full
 export const setPublic = (fullname: string, isPublic: boolean) => request<Route>(`/v1/route/${r(fullname)}/`, { method: "PATCH", json: { is_public: isPublic } });
 export const setPreserved = (fullname: string, preserved: boolean) => request(`/v1/route/${r(fullname)}/preserve`, { method: preserved ? "POST" : "DELETE" });
 export const getFiles = (fullname: string) => request<RouteFiles>(`/v1/route/${r(fullname)}/files`);
-/** Not served yet by every server: callers show the ApiError (404) to the user. */
 export const deleteRoute = (fullname: string) => request(`/v1/route/${r(fullname)}/`, { method: "DELETE" });
+
+/** Drives other people shared with me one by one (they belong to devices I cannot otherwise see). */
+export const listSharedWithMe = (limit = 6) =>
+  request<{ routes: Route[]; next_cursor: string | null }>(`/api/v1/routes?shared_with_me=true&limit=${limit}`).then((p) => p.routes);
 
 /** People this drive alone is shared with (view only; sharing the whole device is on the device page). */
 export const listRouteUsers = (fullname: string) => request<RouteUser[]>(`/api/v1/routes/${r(fullname)}/users`);

@@ -49,6 +49,7 @@ export const en = {
   "dashboard.devices": "Devices",
   "dashboard.recent": "Recent drives",
   "dashboard.all_drives": "All drives",
+  "dashboard.shared_with_me": "Shared with you",
   "dashboard.no_devices": "No devices yet",
   "dashboard.no_devices_hint": "Pair your comma device to see its drives here.",
 

@@ -51,6 +51,7 @@ export const fr: Record<MessageKey, string> = {
   "dashboard.devices": "Appareils",
   "dashboard.recent": "Trajets récents",
   "dashboard.all_drives": "Tous les trajets",
+  "dashboard.shared_with_me": "Partagés avec vous",
   "dashboard.no_devices": "Aucun appareil",
   "dashboard.no_devices_hint": "Associez votre appareil comma pour voir ses trajets ici.",
 

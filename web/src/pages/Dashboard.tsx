@@ -2,7 +2,7 @@
 import { A } from "@solidjs/router";
 import { createResource, For, type JSX, onMount, Show } from "solid-js";
 import { getStats } from "../api/devices";
-import { listRoutes } from "../api/routes";
+import { listRoutes, listSharedWithMe } from "../api/routes";
 import type { Device, DrivingTotals, Route } from "../api/types";
 import { DeviceCard } from "../components/DeviceCard";
 import { RouteCard } from "../components/RouteCard";
@@ -47,6 +47,21 @@ function Totals(props: { value: { all: DrivingTotals; week: DrivingTotals } }): 
   );
 }
 
+/** Drives shared with me one by one: shown whether or not I have devices of my own. */
+function SharedWithMe(): JSX.Element {
+  const [shared] = createResource(() => listSharedWithMe().catch(() => [] as Route[]));
+  return (
+    <Show when={(shared() ?? []).length > 0}>
+      <section aria-labelledby="shared-h">
+        <h2 id="shared-h">{t("dashboard.shared_with_me")}</h2>
+        <div class="grid grid-routes">
+          <For each={shared()}>{(route) => <RouteCard route={route} />}</For>
+        </div>
+      </section>
+    </Show>
+  );
+}
+
 export default function Dashboard(): JSX.Element {
   onMount(() => void refreshDevices());
   const [recent] = createResource(devices, recentRoutes);
@@ -87,6 +102,7 @@ export default function Dashboard(): JSX.Element {
           </Show>
         )}
       </Show>
+      <SharedWithMe />
     </div>
   );
 }
