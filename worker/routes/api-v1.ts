@@ -6,6 +6,7 @@ import { devicesApi } from "./api-devices";
 import { routeContentApi } from "./api-route-content";
 import { routeUsersApi } from "./api-route-users";
 import { routesApi } from "./api-routes";
+import { registerAthenaDocs } from "./athena-openapi";
 import { importsApi } from "./imports";
 import { processingApi } from "./processing";
 
@@ -23,6 +24,9 @@ apiV1.route("/", routeContentApi);
 apiV1.route("/", routeUsersApi);
 apiV1.route("/", importsApi);
 apiV1.route("/", processingApi);
+
+// Athena's routes are plain Hono routes mounted in app.ts (WebSockets, raw JSON-RPC replies): documented only.
+registerAthenaDocs(apiV1.openAPIRegistry);
 
 apiV1.doc31("/api/v1/openapi.json", (c) => ({
   openapi: "3.1.0",
