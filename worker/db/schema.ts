@@ -115,6 +115,16 @@ export const routes = sqliteTable("routes", {
   make: text("make"),
   vin: text("vin"),
   deviceType: text("device_type"),
+  /**
+   * The drive's engaged time and event counts by route-stats.ts's rules, stored by the route aggregation
+   * (services/processing/drive-stats.ts) so device totals are one query. NULL = unknown: a route whose
+   * segments were processed before these existed (re-processing fills them in).
+   */
+  engagedMs: integer("engaged_ms"),
+  alertCount: integer("alert_count"),
+  userFlagCount: integer("user_flag_count"),
+  engagementCount: integer("engagement_count"),
+  disengagementCount: integer("disengagement_count"),
   isPublic: integer("is_public", { mode: "boolean" }).notNull().default(false),
   isPreserved: integer("is_preserved", { mode: "boolean" }).notNull().default(false),
   /** Soft delete: a deleted route never reappears, even if the device uploads its files again. */

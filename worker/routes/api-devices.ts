@@ -6,7 +6,7 @@ import { requireUser } from "../http/auth";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
 import { loadDeviceFor } from "../services/access";
 import { addDeviceUser, listDeviceUsers, removeDeviceUser } from "../services/device-sharing";
-import { drivingStats, lastLocation } from "../services/device-stats";
+import { detailedDrivingStats, lastLocation } from "../services/device-stats";
 import { deviceView } from "../services/devices";
 import { notFound } from "../http/errors";
 import { pairDevice, unpairDevice } from "../services/pairing";
@@ -19,8 +19,26 @@ const Device = z.object({
   access: z.enum(["owner", "write", "read"]),
 }).passthrough().openapi("Device");
 
-const Totals = z.object({ distance: z.number(), minutes: z.number(), routes: z.number().int() });
-const Stats = z.object({ all: Totals, week: Totals }).openapi("DeviceStats");
+const Totals = z.object({
+  distance: z.number().openapi({ description: "Miles" }), minutes: z.number().int(), routes: z.number().int(),
+  average_speed_mph: z.number().openapi({ description: "Distance / duration of the drives whose duration is known; 0 when none is" }),
+  routes_with_engagement: z.number().int().openapi({
+    description: "Drives whose engaged time and event counts are known. Drives processed before these were recorded count in "
+      + "distance, minutes and routes but are unknown here (not zero): they are left out of engaged_minutes, engaged_share "
+      + "and events until the drive is re-processed",
+  }),
+  engaged_minutes: z.number().openapi({ description: "Time openpilot was engaged, over routes_with_engagement" }),
+  engaged_share: z.number().openapi({ description: "Engaged time / duration over routes_with_engagement (drives of unknown engagement are not in the denominator), 0..1" }),
+  events: z.object({
+    alerts: z.number().int().openapi({ description: "Alert spans (alertStatus turning non-zero)" }),
+    user_flags: z.number().int().openapi({ description: "Bookmarks (user_flag)" }),
+    engagements: z.number().int(), disengagements: z.number().int(),
+  }).openapi({ description: "Summed over routes_with_engagement, counted as GET /api/v1/routes/{fullname}/stats counts them" }),
+});
+const Stats = z.object({
+  all: Totals,
+  week: Totals.openapi({ description: "Drives first uploaded in the last 7 days" }),
+}).openapi("DeviceStats", { description: "comma's /v1.1/devices/{dongle_id}/stats (distance, minutes, routes) plus the fields above" });
 const Location = z.object({ dongle_id: z.string(), lat: z.number(), lng: z.number(), time: z.number(), accuracy: z.number(), speed: z.number(), bearing: z.number() }).openapi("DeviceLocation");
 const Share = z.object({ email: z.string(), permission: z.enum(["owner", "read_access", "write_access"]) }).openapi("DeviceUser");
 const Dongle = z.object({ dongle_id: z.string().regex(/^[0-9a-f]{16}$/).openapi({ param: { name: "dongle_id", in: "path" } }) });
@@ -38,7 +56,7 @@ const pair = createRoute({ method: "post", path: "/api/v1/devices/pair", tags: [
   summary: "Pair with the token from the device's QR (the token or the whole https://connect.comma.ai/?pair=… URL)",
   request: jsonBody(z.object({ pair_token: z.string().max(4096) })),
   responses: { 200: jsonContent(z.object({ dongle_id: z.string(), first_pair: z.boolean() }), "Paired"), ...errors(400, 401, 403, 404, 417) } });
-const stats = createRoute({ method: "get", path: "/api/v1/devices/{dongle_id}/stats", tags: ["devices"], security: userAuth, summary: "Driving totals (miles, minutes, drives)",
+const stats = createRoute({ method: "get", path: "/api/v1/devices/{dongle_id}/stats", tags: ["devices"], security: userAuth, summary: "Driving totals: miles, minutes, drives, average speed, engaged time and share, event counts",
   request: { params: Dongle }, responses: { 200: jsonContent(Stats, "Totals"), ...errors(401, 404) } });
 const location = createRoute({ method: "get", path: "/api/v1/devices/{dongle_id}/location", tags: ["devices"], security: userAuth, summary: "Last known position",
   request: { params: Dongle }, responses: { 200: jsonContent(Location, "Position"), ...errors(401, 404) } });
@@ -85,7 +103,7 @@ export const devicesApi = apiRouter()
   .openapi(pair, async (c) => c.json(await pairDevice(c.var.db, requireUser(c), c.req.valid("json").pair_token), 200))
   .openapi(stats, async (c) => {
     const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.valid("param").dongle_id, "read");
-    return c.json(await drivingStats(c.var.db, device.dongleId), 200);
+    return c.json(await detailedDrivingStats(c.var.db, device.dongleId), 200);
   })
   .openapi(location, async (c) => {
     const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.valid("param").dongle_id, "read");

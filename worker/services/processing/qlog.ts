@@ -10,6 +10,8 @@
 import { deriveSegment, spriteThumbnail } from "../../logs";
 import { derivedKey, DERIVED_FILES } from "../route-views";
 import { getObject, segmentOf, type Processor } from "./context";
+import { statsEvents } from "../route-stats";
+import type { SegmentStatsMeta } from "./drive-stats";
 import { reaggregateRoute } from "./route-aggregate";
 
 const JSON_TYPE = { httpMetadata: { contentType: "application/json" } };
@@ -21,6 +23,8 @@ export const qlogProcessor: Processor = {
     const { coords, events, thumbnails, meta } = await deriveSegment(obj.body);
     const key = (f: (typeof DERIVED_FILES)[number]) => derivedKey(msg.dongleId, logId, segment, f);
     const sprite = spriteThumbnail(thumbnails);
+    // The route aggregation computes the drive's engaged time and event counts from these (drive-stats.ts).
+    const stored: SegmentStatsMeta & typeof meta = { ...meta, statsEvents: statsEvents(events) };
     // Same keys every run: a redelivery overwrites with identical bytes.
     await Promise.all([
       env.MEDIA.put(key("coords.json"), JSON.stringify(coords), JSON_TYPE),
@@ -38,7 +42,7 @@ export const qlogProcessor: Processor = {
         env.DB.prepare(
           `INSERT INTO segment_qlogs (dongle_id, log_id, number, etag, meta, processed_at) VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())
            ON CONFLICT (dongle_id, log_id, number) DO UPDATE SET etag = excluded.etag, meta = excluded.meta, processed_at = excluded.processed_at`,
-        ).bind(msg.dongleId, logId, segment, obj.etag, JSON.stringify(meta)),
+        ).bind(msg.dongleId, logId, segment, obj.etag, JSON.stringify(stored)),
       ],
       after: async () => void (await reaggregateRoute(env, msg.dongleId, logId)),
     };

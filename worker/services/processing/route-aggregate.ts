@@ -1,13 +1,14 @@
 /**
  * The route row's comma fields (start/end times, lat/lng, distance, version, git, car…) recomputed from EVERY
  * processed segment (segment_qlogs) with worker/logs aggregateRoute, never incrementally: segments arriving in any
- * order, or twice, give the same row.
+ * order, or twice, give the same row. The drive's engaged time and event counts are part of it (drive-stats.ts).
  *
  * Two consumers can finish segments of one route at the same time. Each writes only if the set of processed
  * segments (number:etag) is still the one it aggregated (compare-and-set in SQL); otherwise it re-reads and
  * tries again, so the last write always covers every segment.
  */
 import { aggregateRoute, SEGMENT_LENGTH_MS, type RouteFields, type SegmentMeta } from "../../logs";
+import { driveStatsColumns, type DriveStatsColumns, type SegmentStatsMeta } from "./drive-stats";
 
 const MAX_ROUNDS = 5;
 
@@ -33,10 +34,19 @@ export async function readProcessedSegments(env: Env, dongleId: string, logId: s
   return { fingerprint: (fp.results[0] as { fp: string }).fp, rows: rows.results as MetaRow[] };
 }
 
-export const aggregateRows = (rows: readonly MetaRow[]): RouteFields | null =>
-  rows.length ? aggregateRoute(rows.map((r) => ({ number: r.number, meta: JSON.parse(r.meta) as SegmentMeta }))) : null;
+/** comma's route fields plus the drive statistics columns (null: unknown, see driveStatsColumns). */
+export interface RouteAggregate extends RouteFields {
+  stats: DriveStatsColumns | null;
+}
 
-export async function reaggregateRoute(env: Env, dongleId: string, logId: string): Promise<RouteFields | null> {
+export function aggregateRows(rows: readonly MetaRow[]): RouteAggregate | null {
+  if (!rows.length) return null;
+  const segments = rows.map((r) => ({ number: r.number, meta: JSON.parse(r.meta) as SegmentMeta & SegmentStatsMeta }));
+  const fields = aggregateRoute(segments);
+  return { ...fields, stats: driveStatsColumns(fields, segments) };
+}
+
+export async function reaggregateRoute(env: Env, dongleId: string, logId: string): Promise<RouteAggregate | null> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const { fingerprint, rows } = await readProcessedSegments(env, dongleId, logId);
     const fields = aggregateRows(rows);
@@ -52,16 +62,18 @@ export async function reaggregateRoute(env: Env, dongleId: string, logId: string
  * Writes the route fields (and segment times) only if the processed segment set is still `fingerprint` (from
  * readProcessedSegments); false when it changed meanwhile (or the route row is gone).
  */
-export async function writeRouteAggregate(env: Env, dongleId: string, logId: string, fields: RouteFields | null, fingerprint: string): Promise<boolean> {
+export async function writeRouteAggregate(env: Env, dongleId: string, logId: string, fields: RouteAggregate | null, fingerprint: string): Promise<boolean> {
   const [route] = await env.DB.batch([routeUpdate(env, dongleId, logId, fields, fingerprint), segmentTimesUpdate(env, dongleId, logId, fields, fingerprint)]);
   return route.meta.changes > 0;
 }
 
-function routeUpdate(env: Env, dongleId: string, logId: string, f: RouteFields | null, fingerprint: string) {
+function routeUpdate(env: Env, dongleId: string, logId: string, f: RouteAggregate | null, fingerprint: string) {
+  const st = f?.stats ?? null;
   return env.DB.prepare(
     `UPDATE routes SET start_time_ms = ?3, end_time_ms = ?4, start_lat = ?5, start_lng = ?6, end_lat = ?7, end_lng = ?8,
        distance_miles = ?9, procqlog = ?10, version = ?11, git_branch = ?12, git_commit = ?13, git_commit_date = ?14,
-       git_dirty = ?15, git_remote = ?16, platform = ?17, make = ?18, vin = ?19, device_type = ?20
+       git_dirty = ?15, git_remote = ?16, platform = ?17, make = ?18, vin = ?19, device_type = ?20,
+       engaged_ms = ?22, alert_count = ?23, user_flag_count = ?24, engagement_count = ?25, disengagement_count = ?26
      WHERE dongle_id = ?1 AND log_id = ?2 AND ${FINGERPRINT_SQL} = ?21`,
   ).bind(
     dongleId, logId,
@@ -72,6 +84,7 @@ function routeUpdate(env: Env, dongleId: string, logId: string, f: RouteFields |
     f?.git_dirty === null || f?.git_dirty === undefined ? null : f.git_dirty ? 1 : 0,
     f?.git_remote ?? null, f?.platform ?? null, f?.make ?? null, f?.vin ?? null, f?.device_type ?? null,
     fingerprint,
+    st?.engagedMs ?? null, st?.alerts ?? null, st?.userFlags ?? null, st?.engagements ?? null, st?.disengagements ?? null,
   );
 }
 
