@@ -24,6 +24,7 @@
 import * as zlib from "node:zlib";
 import { LogFormatError } from "./errors";
 import { Decompress } from "./vendor/fzstd.js";
+import { concatBytes } from "./stream";
 import { ZstdFrameSplitter } from "./zstd-frames";
 
 /** fzstd's error codes (ZstdErrorCode): 1 = WindowSizeTooLarge, 5 = UnexpectedEOF. */
@@ -168,16 +169,6 @@ async function* nativeZstd(input: AsyncIterable<Uint8Array>, opts: ZstdOptions):
   } finally {
     frame?.destroy();
   }
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 async function* fzstdStream(input: AsyncIterable<Uint8Array>, opts: ZstdOptions): AsyncGenerator<Uint8Array> {
