@@ -41,7 +41,7 @@ export async function adminFirst(): Promise<TestUser> {
 export async function pairedOwner(device: SimDevice): Promise<TestUser> {
   const owner = await createUser();
   const res = await workerFetch("/v2/pilotpair/", { method: "POST", headers: owner.auth, body: new URLSearchParams({ pair_token: await device.pairToken() }) });
-  if (res.status !== 200) throw new Error(`pairing failed ${res.status}`);
+  if (res.status !== 200) throw new Error(`pairing failed ${res.status} ${await res.text()}`);
   return owner;
 }
 

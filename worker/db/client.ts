@@ -1,20 +1,8 @@
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
-export type Db = ReturnType<typeof create>;
+export type Db = ReturnType<typeof database>;
 
-function create(binding: D1Database) {
-  return drizzle(binding, { schema });
-}
-
-/**
- * One drizzle instance per D1 binding for the isolate's life: building one walks the whole schema to set up the
- * relational query config, which showed up in profiles of the route lists at ~0.1 ms per request.
- */
-const instances = new WeakMap<D1Database, Db>();
-
-export function database(env: Env): Db {
-  let db = instances.get(env.DB);
-  if (!db) instances.set(env.DB, (db = create(env.DB)));
-  return db;
+export function database(env: Env) {
+  return drizzle(env.DB, { schema });
 }
