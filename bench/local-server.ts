@@ -13,6 +13,8 @@ export interface LocalServer {
   stop(): void;
   /** Sum of VmRSS (bytes) of every workerd process under the server. */
   workerdRss(): number;
+  /** CPU time (ms, user + system) the workerd processes under the server have used so far. */
+  workerdCpuMs(): number;
   /** DevTools inspector port of the Worker isolate (wrangler's inspector proxy). */
   inspectorPort: number;
   /** Where this server keeps its local D1/R2 state (for `wrangler d1 execute --persist-to`). */
@@ -60,6 +62,16 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+/** utime + stime of a process in ms (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 function rssOf(pid: number): { name: string; rss: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -99,6 +111,7 @@ export async function startLocalServer(opts: { port?: number; config?: string } 
       }
       throw new Error("could not find the Worker's workerd socket behind wrangler dev");
     },
+    workerdCpuMs: () => descendants(child.pid!).filter((pid) => rssOf(pid).name === "workerd").reduce((a, pid) => a + cpuMsOf(pid), 0),
     workerdRss: () => descendants(child.pid!).map(rssOf).filter((p) => p.name === "workerd").reduce((a, p) => a + p.rss, 0),
   };
 }

@@ -57,6 +57,9 @@ describe("comma route endpoints", () => {
     const { owner, fullname, device, log } = await driveFixture();
     const sig = (await (await get(`/v1/route/${fullname}/share_signature`, owner)).json()) as { exp: string; sig: string };
     expect(Number(sig.exp)).toBeGreaterThan(Date.now() / 1000 + 300 * 86400);
+    // Rounded up to the hour, so route lists can hand out the same (remembered) signature for an hour.
+    expect(Number(sig.exp) % 3600).toBe(0);
+    expect(await (await get(`/v1/route/${fullname}/share_signature`, owner)).json()).toEqual(sig);
     const playlist = await workerFetch(`/v1/route/${encodeURIComponent(fullname)}/qcamera.m3u8?${new URLSearchParams(sig)}`);
     expect(playlist.status).toBe(200);
     expect(playlist.headers.get("Content-Type")).toBe("application/vnd.apple.mpegurl");

@@ -5,11 +5,12 @@
  */
 import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import { devices, users } from "../db/schema";
 import { DeviceJwtError, peekDeviceClaims, verifyDeviceJwt } from "../protocol/device-jwt";
 import { verifyAccessToken } from "../services/user-tokens";
 import { touchDevice } from "../services/devices";
-import type { AppEnv, DeviceRow, Principal, UserRow } from "./app-env";
+import type { AppEnv, Caller, DeviceRow, Principal, UserRow } from "./app-env";
 import { forbidden, unauthorized } from "./errors";
 
 export function tokenFromRequest(req: Request): string | null {
@@ -61,11 +62,50 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | 
   return { kind: "device", device };
 }
 
+/**
+ * Handlers that load the signed-in user's row in the same D1 batch as their own reads (the route lists: one round
+ * trip instead of two, which is a third of their cost on local D1). For them `identify` verifies the access token
+ * but leaves the row to the handler, which gets the caller from `callerOf` and must pass it to a loader that
+ * checks the row (services/access.ts loadDeviceWith / loadUserWith).
+ */
+const identityBatchingHandlers = new WeakSet<object>();
+
+export function batchesIdentity<H extends (...args: never[]) => unknown>(handler: H): H {
+  identityBatchingHandlers.add(handler);
+  return handler;
+}
+
+// A sub-app with its own onError is mounted with its handlers wrapped; Hono keeps the original under this key.
+const COMPOSED_HANDLER = "__COMPOSED_HANDLER";
+
+const batchesIdentityHere = (c: Context<AppEnv>) => matchedRoutes(c).some((r) =>
+  identityBatchingHandlers.has(r.handler) || identityBatchingHandlers.has((r.handler as { [COMPOSED_HANDLER]?: object })[COMPOSED_HANDLER] ?? {}));
+
 /** Resolves the caller once per request; anonymous callers get `principal = null`. */
 export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
-  c.set("principal", await resolvePrincipal(c));
+  const token = batchesIdentityHere(c) ? tokenFromRequest(c.req.raw) : null;
+  if (token && peekDeviceClaims(token)?.alg === "HS256") {
+    c.set("deferredUserId", await verifyAccessToken(c.env, token));
+    c.set("principal", null);
+  } else {
+    c.set("principal", await resolvePrincipal(c));
+  }
   await next();
 };
+
+/** The caller for handlers marked with `batchesIdentity` (null = anonymous). */
+export function callerOf(c: Context<AppEnv>): Caller | null {
+  const userId = c.var.deferredUserId;
+  return userId ? { kind: "user-id", userId } : c.var.principal;
+}
+
+/** requireUser for `batchesIdentity` handlers: 401 anonymous, 403 a device; the row may still be unloaded. */
+export function requireUserCaller(c: Context<AppEnv>): Exclude<Caller, { kind: "device" }> {
+  const caller = callerOf(c);
+  if (!caller) throw unauthorized();
+  if (caller.kind === "device") throw forbidden("This endpoint is for user accounts", "user_required");
+  return caller;
+}
 
 export function requireUser(c: Context<AppEnv>): UserRow {
   const p = c.var.principal;

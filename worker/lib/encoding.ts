@@ -42,11 +42,33 @@ export function timingSafeEqual(a: string, b: string): boolean {
 // Route lists sign every item (share signature, derived-file prefix): import each secret's key once per isolate.
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
 
-export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
+function hmacKey(secret: string): Promise<CryptoKey> {
   let key = hmacKeys.get(secret);
   if (!key) {
     key = crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     hmacKeys.set(secret, key);
   }
-  return new Uint8Array(await crypto.subtle.sign("HMAC", await key, utf8.encode(message)));
+  return key;
+}
+
+export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), utf8.encode(message)));
+}
+
+/**
+ * base64url(HMAC-SHA256) remembered per isolate. A route list signs two messages per drive and the same drives are
+ * listed again and again; an HMAC is a pure function of (secret, message), so a remembered value is always right.
+ * Bounded: the oldest entries go first (Map keeps insertion order).
+ */
+const signatures = new Map<string, string>();
+const SIGNATURE_CACHE_SIZE = 20_000;
+
+export async function hmacSha256Base64url(secret: string, message: string): Promise<string> {
+  const cacheKey = `${secret.length}:${secret}\n${message}`;
+  const hit = signatures.get(cacheKey);
+  if (hit !== undefined) return hit;
+  const value = base64url(await hmacSha256(secret, message));
+  if (signatures.size >= SIGNATURE_CACHE_SIZE) signatures.delete(signatures.keys().next().value!);
+  signatures.set(cacheKey, value);
+  return value;
 }

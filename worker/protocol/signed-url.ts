@@ -2,7 +2,7 @@
  * Capability URLs: an HMAC of (purpose, path, expiry) in the query string authorises a request by itself.
  * Devices PUT uploads with no Authorization header, and video players and comma's apps GET media the same way.
  */
-import { base64url, hmacSha256, timingSafeEqual } from "../lib/encoding";
+import { base64url, hmacSha256, hmacSha256Base64url, timingSafeEqual } from "../lib/encoding";
 import { nowSeconds } from "../lib/time";
 
 export type SignaturePurpose = "upload" | "media" | "route";
@@ -14,6 +14,16 @@ async function signature(secret: string, purpose: SignaturePurpose, path: string
 export async function signPath(secret: string, purpose: SignaturePurpose, path: string, ttlSeconds: number): Promise<{ exp: number; sig: string }> {
   const exp = nowSeconds() + ttlSeconds;
   return { exp, sig: await signature(secret, purpose, path, exp) };
+}
+
+/**
+ * Long-lived signatures that lists hand out for every item (route share links): the expiry is rounded up to the
+ * hour, so one (path, hour) always gets the same signature and the isolate computes it once (hmacSha256Base64url
+ * remembers it). The link lives between ttl and ttl + 1 h.
+ */
+export async function signPathHourly(secret: string, purpose: SignaturePurpose, path: string, ttlSeconds: number): Promise<{ exp: number; sig: string }> {
+  const exp = Math.ceil((nowSeconds() + ttlSeconds) / 3600) * 3600;
+  return { exp, sig: await hmacSha256Base64url(secret, `${purpose}\n${path}\n${exp}`) };
 }
 
 export type SignatureCheck = "ok" | "missing" | "invalid" | "expired";

@@ -1,16 +1,17 @@
 /** /api/v1 routes (drives): cursor-paged lists, details with segments, sharing, preserve, delete. */
 import { createRoute } from "@hono/zod-openapi";
-import { and, desc, eq, gte, inArray, isNull, lt, lte, or } from "drizzle-orm";
+import { type SQL, and, desc, eq, gte, inArray, isNull, lt, lte, or } from "drizzle-orm";
 import { deviceUsers, devices, routeUsers, routes, segments } from "../db/schema";
-import { requireUser } from "../http/auth";
+import type { UserRow } from "../http/app-env";
+import { batchesIdentity, requireUserCaller } from "../http/auth";
 import { badRequest } from "../http/errors";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
 import { publicOrigin } from "../http/params";
-import { loadDeviceWith } from "../services/access";
+import { loadDeviceWith, loadUserWith } from "../services/access";
 import { loadRouteFor, shareSignature } from "../services/route-access";
 import { groupSegments, routePageQueries, segmentsOfRoutes } from "../services/route-segments";
 import { deleteRouteFor } from "../services/route-deletion";
-import { type RouteRow, type ViewContext, routeSegmentsView } from "../services/route-views";
+import { type RouteRow, type SegmentRow, type ViewContext, routeSegmentsView } from "../services/route-views";
 import type { Db } from "../db/client";
 
 const Route = z.object({
@@ -76,34 +77,45 @@ function decodeCursor(cursor: string | undefined) {
 }
 
 export const routesApi = apiRouter()
-  .openapi(list, async (c) => {
-    const user = requireUser(c);
+  .openapi(list, batchesIdentity(async (c) => {
+    const caller = requireUserCaller(c);
     const q = c.req.valid("query");
     const cursor = decodeCursor(q.cursor);
-    const startExpr = routes.startTimeMs;
-    // Without dongle_id: the devices I own or that are shared with me. A list (not a subquery) so that with one
-    // device SQLite walks the (dongle_id, start_time_ms) index in order instead of sorting every drive.
-    let dongles: string[] = [];
     const sharedOnly = q.shared_with_me === "true";
     if (sharedOnly && q.dongle_id) throw badRequest("invalid_query", "shared_with_me and dongle_id cannot be combined");
-    if (!q.dongle_id && !sharedOnly) {
-      const shared = c.var.db.select({ id: deviceUsers.dongleId }).from(deviceUsers).where(eq(deviceUsers.userId, user.id));
-      dongles = (await c.var.db.select({ id: devices.dongleId }).from(devices).where(or(eq(devices.ownerId, user.id), inArray(devices.dongleId, shared)))).map((d) => d.id);
-      if (!dongles.length) return c.json({ routes: [], next_cursor: null }, 200);
-    }
-    const mine = sharedOnly ? c.var.db.select({ fullname: routeUsers.fullname }).from(routeUsers).where(eq(routeUsers.userId, user.id)) : null;
-    const where = and(
-      mine ? inArray(routes.fullname, mine)
-        : q.dongle_id ? eq(routes.dongleId, q.dongle_id) : dongles.length === 1 ? eq(routes.dongleId, dongles[0]) : inArray(routes.dongleId, dongles),
-      isNull(routes.deletedAt),
+    const db = c.var.db;
+    const startExpr = routes.startTimeMs;
+    const pageOf = (owner: SQL | undefined) => routePageQueries(db, and(
+      owner, isNull(routes.deletedAt),
       q.from !== undefined ? gte(startExpr, q.from) : undefined,
       q.to !== undefined ? lte(startExpr, q.to) : undefined,
       cursor ? or(lt(startExpr, cursor.start), and(eq(startExpr, cursor.start), lt(routes.id, cursor.id))) : undefined,
-    );
-    const queries = routePageQueries(c.var.db, where, [desc(startExpr), desc(routes.id)], q.limit + 1);
-    const [rows, segs] = q.dongle_id
-      ? (await loadDeviceWith(c.var.db, c.var.principal, q.dongle_id, "read", queries))[1]
-      : await c.var.db.batch(queries);
+    ), [desc(startExpr), desc(routes.id)], q.limit + 1);
+    let user: UserRow;
+    let rows: RouteRow[];
+    let segs: SegmentRow[];
+    if (q.dongle_id) {
+      // One round trip: the caller, the device and its share, the page and its segments.
+      const [ctx, page] = await loadDeviceWith(db, caller, q.dongle_id, "read", pageOf(eq(routes.dongleId, q.dongle_id)));
+      user = ctx.user!; // a user caller always comes back with its row
+      [rows, segs] = page;
+    } else if (sharedOnly) {
+      const [me, page] = await loadUserWith(db, caller, (userId) =>
+        pageOf(inArray(routes.fullname, db.select({ fullname: routeUsers.fullname }).from(routeUsers).where(eq(routeUsers.userId, userId)))));
+      user = me;
+      [rows, segs] = page;
+    } else {
+      // The devices I own or that are shared with me, as a list (not a subquery) so that with one device SQLite
+      // walks the (dongle_id, start_time_ms) index in order instead of sorting every drive: two round trips.
+      const [me, [mine]] = await loadUserWith(db, caller, (userId) => [db.select({ id: devices.dongleId }).from(devices).where(or(
+        eq(devices.ownerId, userId),
+        inArray(devices.dongleId, db.select({ id: deviceUsers.dongleId }).from(deviceUsers).where(eq(deviceUsers.userId, userId))),
+      ))] as const);
+      user = me;
+      const dongles = mine.map((d) => d.id);
+      if (!dongles.length) return c.json({ routes: [], next_cursor: null }, 200);
+      [rows, segs] = await db.batch(pageOf(dongles.length === 1 ? eq(routes.dongleId, dongles[0]) : inArray(routes.dongleId, dongles)));
+    }
     const page = rows.slice(0, q.limit);
     const byRoute = groupSegments(page, segs);
     const origin = publicOrigin(c);
@@ -112,7 +124,7 @@ export const routesApi = apiRouter()
     })));
     const last = page[page.length - 1];
     return c.json({ routes: out, next_cursor: rows.length > q.limit && last ? `${last.startTimeMs ?? 0}:${last.id}` : null }, 200);
-  })
+  }))
   .openapi(get, async (c) => {
     const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "read", c.req.valid("query"));
     return c.json(await fullView(c.env, c.var.db, publicOrigin(c), route), 200);

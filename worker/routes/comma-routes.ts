@@ -6,6 +6,7 @@ import { and, desc, eq, gte, isNull, lt, lte } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { routes } from "../db/schema";
 import type { AppEnv } from "../http/app-env";
+import { batchesIdentity, callerOf } from "../http/auth";
 import { badRequest, notFound } from "../http/errors";
 import { jsonBody, publicOrigin } from "../http/params";
 import { checkSignature } from "../protocol/signed-url";
@@ -95,19 +96,19 @@ commaRoutes.get(`${MEDIA_PATH_PREFIX}*`, async (c) => {
 });
 
 /** Route lists of a device: newest first, `created_before`/`created_after` cursors (new-connect pages with limit=10). */
-commaRoutes.get("/v1/devices/:dongle/routes", async (c) => {
+commaRoutes.get("/v1/devices/:dongle/routes", batchesIdentity(async (c: Context<AppEnv, "/v1/devices/:dongle/routes">) => {
   const dongleId = c.req.param("dongle");
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 20) || 20, 1), 1000);
   const before = c.req.query("created_before");
   const after = c.req.query("created_after");
-  const [{ user }, [rows]] = await loadDeviceWith(c.var.db, c.var.principal, dongleId, "read", [c.var.db.select().from(routes).where(and(
+  const [{ user }, [rows]] = await loadDeviceWith(c.var.db, callerOf(c), dongleId, "read", [c.var.db.select().from(routes).where(and(
     eq(routes.dongleId, dongleId), isNull(routes.deletedAt),
     before ? lt(routes.createTime, Number(before)) : undefined,
     after ? gte(routes.createTime, Number(after)) : undefined,
   )).orderBy(desc(routes.createTime), desc(routes.id)).limit(limit)] as const);
   const origin = publicOrigin(c);
   return c.json(await Promise.all(rows.map(async (r) => routeView(r, { env: c.env, origin, userId: user?.id ?? null, share: await shareSignature(c.env, r.fullname) }))));
-});
+}));
 
 commaRoutes.get("/v1/devices/:dongle/routes/preserved", async (c) => {
   const { device, user } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
@@ -119,7 +120,7 @@ commaRoutes.get("/v1/devices/:dongle/routes/preserved", async (c) => {
 });
 
 /** comma's official app lists drives through this: start/end (ms) window or one route_str. */
-commaRoutes.get("/v1/devices/:dongle/routes_segments", async (c) => {
+commaRoutes.get("/v1/devices/:dongle/routes_segments", batchesIdentity(async (c: Context<AppEnv, "/v1/devices/:dongle/routes_segments">) => {
   const dongleId = c.req.param("dongle");
   const routeStr = c.req.query("route_str");
   const start = c.req.query("start");
@@ -131,11 +132,11 @@ commaRoutes.get("/v1/devices/:dongle/routes_segments", async (c) => {
     start ? gte(routes.startTimeMs, Number(start)) : undefined,
     end ? lte(routes.startTimeMs, Number(end)) : undefined,
   );
-  const [{ user }, [rows, segs]] = await loadDeviceWith(c.var.db, c.var.principal, dongleId, "read",
+  const [{ user }, [rows, segs]] = await loadDeviceWith(c.var.db, callerOf(c), dongleId, "read",
     routePageQueries(c.var.db, where, [desc(routes.startTimeMs), desc(routes.id)], limit));
   const byRoute = groupSegments(rows, segs);
   const origin = publicOrigin(c);
   return c.json(await Promise.all(rows.map(async (r) => routeSegmentsView(r, byRoute.get(r.fullname) ?? [], {
     env: c.env, origin, userId: user?.id ?? null, share: await shareSignature(c.env, r.fullname),
   }))));
-});
+}));

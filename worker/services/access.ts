@@ -2,11 +2,11 @@
  * One authorization layer for both API surfaces. A user's access to a device is the highest of:
  * admin (role), owner, shared write, shared read. Viewers (role) never get more than read.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
-import { deviceUsers, devices } from "../db/schema";
-import type { DeviceRow, Principal, UserRow } from "../http/app-env";
+import { deviceUsers, devices, users } from "../db/schema";
+import type { Caller, DeviceRow, Principal, UserRow } from "../http/app-env";
 import { forbidden, notFound, unauthorized } from "../http/errors";
 
 export type DeviceAccess = "owner" | "write" | "read";
@@ -68,19 +68,68 @@ export async function loadDeviceFor(db: Db, principal: Principal | null, dongleI
 }
 
 /**
+ * The user, the device and the user's share of it in one statement (no user row: no result row). Inside a D1 batch
+ * rows come back as objects keyed by column name, so two columns of the same name would collapse into one and shift
+ * every later value: users.created_at is renamed (devices has a created_at too).
+ */
+function userWithDeviceShare(db: Db, dongleId: string, userId: string) {
+  const user = {
+    id: users.id, email: users.email, name: users.name, passwordHash: users.passwordHash, role: users.role,
+    createdAt: sql<number>`${users.createdAt}`.mapWith(Number).as("user_created_at"),
+  };
+  return db.select({ user, device: devices, permission: deviceUsers.permission }).from(users)
+    .leftJoin(devices, eq(devices.dongleId, dongleId))
+    .leftJoin(deviceUsers, and(eq(deviceUsers.dongleId, devices.dongleId), eq(deviceUsers.userId, users.id)))
+    .where(eq(users.id, userId)).limit(1);
+}
+
+type UserWithDeviceShare = { user: UserRow; device: DeviceRow | null; permission: DeviceAccess | null };
+
+const accountGone = () => unauthorized("Account no longer exists", "invalid_token");
+
+type BatchResults<T extends readonly BatchItem<"sqlite">[]> = { [K in keyof T]: Awaited<T[K]> };
+
+function runBatch(db: Db, statements: readonly BatchItem<"sqlite">[]): Promise<unknown[]> {
+  return statements.length ? db.batch(statements as unknown as [BatchItem<"sqlite">]) : Promise.resolve([]);
+}
+
+/**
  * loadDeviceFor plus the caller's own read queries of that device, sent to D1 as one batch (one round trip instead
- * of two or three). The queries run before access is decided, so their results are handed out only after
- * `decide` passed; they must be reads. Lists of drives use this: it is their whole latency budget.
+ * of two or three); for a caller whose user row is not loaded yet (`batchesIdentity` handlers) the row comes in the
+ * same statement as the device. The queries run before access is decided, so their results are handed out only
+ * after `decide` passed; they must be reads. Lists of drives use this: it is their whole latency budget.
  */
 export async function loadDeviceWith<T extends readonly BatchItem<"sqlite">[]>(
-  db: Db, principal: Principal | null, dongleId: string, needed: DeviceAccess, queries: T,
-): Promise<[DeviceContext, { [K in keyof T]: Awaited<T[K]> }]> {
-  if (!principal || principal.kind === "device") {
-    const ctx = decide(principal, dongleId, undefined, needed);
-    const results = queries.length ? await db.batch(queries as unknown as [BatchItem<"sqlite">]) : [];
-    return [ctx, results as unknown as { [K in keyof T]: Awaited<T[K]> }];
+  db: Db, caller: Caller | null, dongleId: string, needed: DeviceAccess, queries: T,
+): Promise<[DeviceContext, BatchResults<T>]> {
+  if (!caller || caller.kind === "device") {
+    const ctx = decide(caller, dongleId, undefined, needed);
+    return [ctx, (await runBatch(db, queries)) as BatchResults<T>];
   }
-  const [rows, ...results] = await db.batch([deviceWithShare(db, dongleId, principal.user.id), ...queries] as unknown as [BatchItem<"sqlite">]);
-  const ctx = decide(principal, dongleId, (rows as DeviceWithShare[])[0], needed);
-  return [ctx, results as unknown as { [K in keyof T]: Awaited<T[K]> }];
+  if (caller.kind === "user-id") {
+    const [rows, ...results] = await runBatch(db, [userWithDeviceShare(db, dongleId, caller.userId), ...queries]);
+    const row = (rows as UserWithDeviceShare[])[0];
+    if (!row) throw accountGone();
+    const ctx = decide({ kind: "user", user: row.user }, dongleId, row.device ? { device: row.device, permission: row.permission } : undefined, needed);
+    return [ctx, results as BatchResults<T>];
+  }
+  const [rows, ...results] = await runBatch(db, [deviceWithShare(db, dongleId, caller.user.id), ...queries]);
+  const ctx = decide(caller, dongleId, (rows as DeviceWithShare[])[0], needed);
+  return [ctx, results as BatchResults<T>];
+}
+
+/**
+ * The signed-in user (as requireUser) plus read queries that depend only on the user id, in one batch when the
+ * row is not loaded yet. Devices get 403, anonymous callers 401.
+ */
+export async function loadUserWith<T extends readonly BatchItem<"sqlite">[]>(
+  db: Db, caller: Caller | null, queries: (userId: string) => T,
+): Promise<[UserRow, BatchResults<T>]> {
+  if (!caller) throw unauthorized();
+  if (caller.kind === "device") throw forbidden("This endpoint is for user accounts", "user_required");
+  if (caller.kind === "user") return [caller.user, (await runBatch(db, queries(caller.user.id))) as BatchResults<T>];
+  const [rows, ...results] = await runBatch(db, [db.select().from(users).where(eq(users.id, caller.userId)).limit(1), ...queries(caller.userId)]);
+  const user = (rows as UserRow[])[0];
+  if (!user) throw accountGone();
+  return [user, results as BatchResults<T>];
 }

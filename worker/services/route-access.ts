@@ -8,7 +8,7 @@ import type { Db } from "../db/client";
 import { routes } from "../db/schema";
 import type { Principal } from "../http/app-env";
 import { ApiError, badRequest, forbidden, notFound, unauthorized } from "../http/errors";
-import { checkSignature, signPath } from "../protocol/signed-url";
+import { checkSignature, signPathHourly } from "../protocol/signed-url";
 import { DONGLE_ID_RE, LOG_ID_RE } from "../protocol/upload-key";
 import { type DeviceAccess, loadDeviceFor } from "./access";
 import { isRouteSharedWith } from "./route-sharing";
@@ -23,7 +23,7 @@ export function parseRouteName(raw: string): { dongleId: string; logId: string; 
 }
 
 export async function shareSignature(env: Env, fullname: string) {
-  const { exp, sig } = await signPath(env.URL_SIGNING_SECRET, "route", fullname, SHARE_TTL_S);
+  const { exp, sig } = await signPathHourly(env.URL_SIGNING_SECRET, "route", fullname, SHARE_TTL_S);
   return { exp: String(exp), sig };
 }
 

@@ -3,7 +3,7 @@
  * prefix (no query string): the apps append `/<segment>/coords.json` etc. and fetch it without auth, as they do
  * from comma's blob store.
  */
-import { base64url, hmacSha256 } from "../lib/encoding";
+import { hmacSha256Base64url } from "../lib/encoding";
 import type { routes, segments } from "../db/schema";
 
 export type RouteRow = typeof routes.$inferSelect;
@@ -22,7 +22,7 @@ export function derivedKey(dongleId: string, logId: string, segment: number, fil
 
 /** The unguessable part of route.url: an HMAC of the route name, so only someone given the route can derive it. */
 export async function routeUrlToken(env: Env, fullname: string): Promise<string> {
-  return base64url(await hmacSha256(env.URL_SIGNING_SECRET, `route-url\n${fullname}`)).slice(0, 32);
+  return (await hmacSha256Base64url(env.URL_SIGNING_SECRET, `route-url\n${fullname}`)).slice(0, 32);
 }
 
 export async function routeUrl(env: Env, origin: string, fullname: string): Promise<string> {

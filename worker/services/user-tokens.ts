@@ -23,9 +23,22 @@ export async function signAccessToken(env: Env, userId: string, ttl = ACCESS_TOK
     .sign(secretKey(env));
 }
 
+// jose imports a raw secret into a CryptoKey on every verify; import it once per isolate instead.
+const verifyKeys = new Map<string, Promise<CryptoKey>>();
+
+function verifyKey(env: Env): Promise<CryptoKey> {
+  const secret = env.JWT_SECRET;
+  let key = verifyKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", secretKey(env), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    verifyKeys.set(secret, key);
+  }
+  return key;
+}
+
 export async function verifyAccessToken(env: Env, token: string): Promise<string> {
   try {
-    const { payload } = await jwtVerify(token, secretKey(env), { algorithms: ["HS256"], clockTolerance: 30 });
+    const { payload } = await jwtVerify(token, await verifyKey(env), { algorithms: ["HS256"], clockTolerance: 30 });
     if (payload.typ !== "access" || typeof payload.identity !== "string") throw unauthorized("Not an access token", "invalid_token");
     return payload.identity;
   } catch (err) {
