@@ -1,22 +1,29 @@
 /**
- * Route listing under load on local workerd: a device with 10 000 drives (3 segments each), 100 concurrent
- * clients, `GET /v1/devices/:d/routes_segments` (comma's official app) and `GET /api/v1/routes` (our app), each
- * for a fixed number of requests. Prints p50/p95/p99 and throughput. Goal: p95 ≤ 25 ms.
+ * Route listing under load on local workerd: a device with 10 000 drives (3 segments each) and
+ * `GET /v1/devices/:d/routes_segments` (comma's official app), `/v1/devices/:d/routes` (new-connect, our PWA) and
+ * `GET /api/v1/routes` (our API), each under three load shapes:
+ *   - 1 client: what one request costs (service time);
+ *   - 100 clients that pause between requests (exponential, mean THINK_MS = 1 s): people paging through drives;
+ *   - 100 clients without any pause: the isolate's saturation throughput, where latency is queueing alone
+ *     (Little's law: latency = clients / throughput). Also prints workerd CPU per request (from /proc).
+ * Goal of issue #5: p95 ≤ 25 ms at 100 concurrent clients.
+ * Two floors are measured the same way first, so the numbers can be read against what this machine allows: a
+ * calibration Worker that does nothing (bench/calibration) and `GET /v1/me/` (token check + one D1 read).
  * Requests go straight to the Worker's workerd socket (LocalServer.directBase), not through wrangler dev's proxy.
  * Env: ROUTES, CONCURRENCY, REQUESTS, THINK_MS, THINK_RUN_MS.
- * Indexes that serve these queries: routes(dongle_id, start_time_ms) and segments(dongle_id, log_id, number).
+ * Indexes that serve these queries: routes(dongle_id, start_time_ms), routes(dongle_id, create_time) and
+ * segments(dongle_id, log_id, number); the caller's user row, the device and its share come in the same D1 batch.
  */
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { run } from "../scripts/lib";
+import { ROOT, run } from "../scripts/lib";
 import { SimDevice } from "../test/device-sim/device";
-import { startLocalServer } from "./local-server";
+import { type LocalServer, startLocalServer } from "./local-server";
 
 const ROUTES = Number(process.env.ROUTES ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 100);
 const REQUESTS = Number(process.env.REQUESTS ?? 2_000);
-/** Mean pause of a client between its requests in the "with think time" runs (a person paging through drives). */
 const THINK_MS = Number(process.env.THINK_MS ?? 1_000);
 const THINK_RUN_MS = Number(process.env.THINK_RUN_MS ?? 15_000);
 
@@ -38,32 +45,34 @@ function seedSql(dongle: string): string {
   return lines.join("\n");
 }
 
-function percentile(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const ms = (v: number) => v.toFixed(1).padStart(6);
+const pcts = (l: number[]) => `${ms(percentile(l, 50))} ${ms(percentile(l, 95))} ${ms(percentile(l, 99))}`;
 
-async function load(label: string, urls: () => string, headers: Record<string, string>, concurrency = CONCURRENCY, requests = REQUESTS) {
+interface Scenario { label: string; url: () => string; headers: Record<string, string> }
+
+/** `clients` closed-loop clients sending `requests` requests in all. */
+async function closedLoop(s: Scenario, clients: number, requests: number) {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
+  await Promise.all(Array.from({ length: clients }, async () => {
     while (next < requests) {
       next++;
       const t0 = performance.now();
-      const res = await fetch(urls(), { headers });
+      const res = await fetch(s.url(), { headers: s.headers });
       const body = await res.text();
       latencies.push(performance.now() - t0);
-      if (res.status !== 200 && errors++ === 0) console.log(`first error: ${res.status} ${body.slice(0, 200)}`);
+      if (res.status >= 400 && res.status !== 404 && errors++ === 0) console.log(`  first error: ${res.status} ${body.slice(0, 200)}`);
     }
   }));
-  const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  console.log(`${label.padEnd(44)} ${String(concurrency).padStart(3)} clients  p50 ${percentile(latencies, 50).toFixed(1).padStart(6)} ms  p95 ${percentile(latencies, 95).toFixed(1).padStart(6)} ms  p99 ${percentile(latencies, 99).toFixed(1).padStart(6)} ms  ${(requests / seconds).toFixed(0)} req/s  errors ${errors}`);
+  return { latencies, perSecond: requests / ((performance.now() - started) / 1000), errors };
 }
 
-/** CONCURRENCY clients that each wait a random (exponential, mean THINK_MS) time between requests, for THINK_RUN_MS. */
-async function loadWithThinkTime(label: string, urls: () => string, headers: Record<string, string>) {
+/** CONCURRENCY clients that each pause (exponential, mean THINK_MS) between requests, for THINK_RUN_MS. */
+async function withThinkTime(s: Scenario) {
   const latencies: number[] = [];
   let errors = 0;
   const until = performance.now() + THINK_RUN_MS;
@@ -71,15 +80,43 @@ async function loadWithThinkTime(label: string, urls: () => string, headers: Rec
     await new Promise((r) => setTimeout(r, Math.random() * THINK_MS));
     while (performance.now() < until) {
       const t0 = performance.now();
-      const res = await fetch(urls(), { headers });
+      const res = await fetch(s.url(), { headers: s.headers });
       await res.arrayBuffer();
       latencies.push(performance.now() - t0);
-      if (res.status !== 200) errors++;
+      if (res.status >= 400 && res.status !== 404) errors++;
       await new Promise((r) => setTimeout(r, -Math.log(1 - Math.random()) * THINK_MS));
     }
   }));
   latencies.sort((a, b) => a - b);
-  console.log(`${label.padEnd(44)} ${String(CONCURRENCY).padStart(3)} clients, ${THINK_MS} ms think  p50 ${percentile(latencies, 50).toFixed(1).padStart(6)} ms  p95 ${percentile(latencies, 95).toFixed(1).padStart(6)} ms  p99 ${percentile(latencies, 99).toFixed(1).padStart(6)} ms  ${(latencies.length / (THINK_RUN_MS / 1000)).toFixed(0)} req/s  errors ${errors}`);
+  return { latencies, perSecond: latencies.length / (THINK_RUN_MS / 1000), errors };
+}
+
+async function measure(server: LocalServer, s: Scenario) {
+  for (let i = 0; i < 30; i++) await (await fetch(s.url(), { headers: s.headers })).arrayBuffer();
+  const one = await closedLoop(s, 1, Math.min(REQUESTS, 300));
+  const think = await withThinkTime(s);
+  const cpu0 = server.workerdCpuMs();
+  const full = await closedLoop(s, CONCURRENCY, REQUESTS);
+  const cpuPerRequest = (server.workerdCpuMs() - cpu0) / REQUESTS;
+  const errors = one.errors + think.errors + full.errors;
+  console.log(`${s.label.padEnd(40)} ${pcts(one.latencies)} │ ${pcts(think.latencies)} ${think.perSecond.toFixed(0).padStart(5)} │ ${pcts(full.latencies)} ${full.perSecond.toFixed(0).padStart(5)} ${cpuPerRequest.toFixed(2).padStart(6)}${errors ? `  errors ${errors}` : ""}`);
+}
+
+function header() {
+  console.log(`${"".padEnd(40)} ${"1 client".padEnd(20)} │ ${`${CONCURRENCY} clients, ${THINK_MS} ms think`.padEnd(26)} │ ${CONCURRENCY} clients, no pause`);
+  console.log(`${"(ms)".padEnd(40)} ${"p50    p95    p99".padStart(20)} │ ${"p50    p95    p99 req/s".padStart(26)} │ ${"p50    p95    p99 req/s CPU/req".padStart(33)}`);
+}
+
+console.log(`route lists on local workerd: ${ROUTES} routes (${ROUTES * 3} segments) on one device; ${REQUESTS} requests per no-pause run, ${THINK_RUN_MS / 1000} s per think-time run\n`);
+header();
+
+// Floor 1: a Worker that does nothing.
+const calibration = await startLocalServer({ config: path.join(ROOT, "bench/calibration/wrangler.toml") });
+try {
+  const base = await calibration.directBase();
+  await measure(calibration, { label: "floor: calibration Worker (no work)", url: () => `${base}/`, headers: {} });
+} finally {
+  calibration.stop();
 }
 
 const server = await startLocalServer();
@@ -94,33 +131,23 @@ try {
   await fetch(`${server.base}/v2/pilotpair/`, { method: "POST", headers: auth, body: new URLSearchParams({ pair_token: await device.pairToken() }) });
   const file = path.join(tmpdir(), `edge-bench-seed-${Date.now()}.sql`);
   writeFileSync(file, seedSql(device.dongleId!));
-  const t0 = performance.now();
   run("npx", ["wrangler", "d1", "execute", "DB", "--local", "--persist-to", server.persistDir, "--file", file], { stdio: "ignore" });
-  console.log(`seeded ${ROUTES} routes (${ROUTES * 3} segments) in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${CONCURRENCY} concurrent clients, ${REQUESTS} requests each run\n`);
 
   const d = device.dongleId!;
   const now = Date.now();
   const base = await server.directBase();
-  console.log(`requests go to the Worker's workerd socket ${base} (not through wrangler dev's proxy)\n`);
-  // Warm-up: compile the Worker, fill caches.
-  for (let i = 0; i < 20; i++) await (await fetch(`${base}/api/v1/routes?limit=10`, { headers: auth })).arrayBuffer();
   const mid = 1_700_000_000_000 + Math.floor(ROUTES / 2) * 3_600_000;
-  const scenarios: [string, () => string][] = [
-    ["routes_segments (newest 10, start/end window)", () => `${base}/v1/devices/${d}/routes_segments?start=0&end=${now}&limit=10`],
-    ["routes_segments (one route_str)", () => `${base}/v1/devices/${d}/routes_segments?route_str=${encodeURIComponent(`${d}|${(Math.floor(Math.random() * ROUTES)).toString(16).padStart(8, "0")}--0000000000`)}`],
-    ["/api/v1/routes (first page, 25)", () => `${base}/api/v1/routes?limit=25`],
-    ["/api/v1/routes (deep cursor, 25)", () => `${base}/api/v1/routes?limit=25&cursor=${mid}:${Math.floor(ROUTES / 2)}`],
-    ["/v1/devices/:d/routes (new-connect, 10)", () => `${base}/v1/devices/${d}/routes?limit=10`],
+  const randomLog = () => `${(Math.floor(Math.random() * ROUTES)).toString(16).padStart(8, "0")}--0000000000`;
+  const scenarios: Scenario[] = [
+    { label: "floor: GET /v1/me/ (token + 1 D1 read)", url: () => `${base}/v1/me/`, headers: auth },
+    { label: "routes_segments (newest 10, start/end)", url: () => `${base}/v1/devices/${d}/routes_segments?start=0&end=${now}&limit=10`, headers: auth },
+    { label: "routes_segments (one route_str)", url: () => `${base}/v1/devices/${d}/routes_segments?route_str=${encodeURIComponent(`${d}|${randomLog()}`)}`, headers: auth },
+    { label: "/v1/devices/:d/routes (PWA, 10)", url: () => `${base}/v1/devices/${d}/routes?limit=10`, headers: auth },
+    { label: "/api/v1/routes?dongle_id (first 25)", url: () => `${base}/api/v1/routes?limit=25&dongle_id=${d}`, headers: auth },
+    { label: "/api/v1/routes (all devices, first 25)", url: () => `${base}/api/v1/routes?limit=25`, headers: auth },
+    { label: "/api/v1/routes (all devices, deep cursor)", url: () => `${base}/api/v1/routes?limit=25&cursor=${mid}:${Math.floor(ROUTES / 2)}`, headers: auth },
   ];
-  // One client first: the time one request costs (service time). Then 100 clients as people use the app (a pause
-  // between requests), and 100 clients with no pause at all: that last run measures one isolate's saturation
-  // throughput, and its latency is just queueing (Little's law: latency = clients / throughput), which production
-  // spreads over many isolates.
-  for (const [label, url] of scenarios) await load(label, url, auth, 1, Math.min(REQUESTS, 300));
-  console.log("");
-  for (const [label, url] of scenarios) await loadWithThinkTime(label, url, auth);
-  console.log("");
-  for (const [label, url] of scenarios) await load(label, url, auth);
+  for (const s of scenarios) await measure(server, s);
 } finally {
   server.stop();
 }

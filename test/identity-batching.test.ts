@@ -5,7 +5,7 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AppEnv } from "../worker/http/app-env";
 import { batchesIdentity, callerOf, identify } from "../worker/http/auth";
@@ -27,7 +27,7 @@ function probeApp() {
     await next();
   });
   app.use("*", identify);
-  const seen = (c: Parameters<Parameters<typeof app.get>[1]>[0]) =>
+  const seen = (c: Context<AppEnv>) =>
     c.json({ principal: c.var.principal?.kind ?? null, deferred: c.var.deferredUserId ?? null, caller: callerOf(c)?.kind ?? null });
   app.get("/eager", (c) => seen(c));
   app.get("/batched", batchesIdentity((c) => seen(c)));
