@@ -11,7 +11,7 @@ import { loadDeviceWith, loadUserWith } from "../services/access";
 import { loadRouteFor, shareSignature } from "../services/route-access";
 import { groupSegments, routePageQueries, segmentsOfRoutes } from "../services/route-segments";
 import { deleteRouteFor } from "../services/route-deletion";
-import { type RouteRow, type SegmentRow, type ViewContext, routeSegmentsView } from "../services/route-views";
+import { type RouteRow, type SegmentNumber, type ViewContext, routeSegmentsView } from "../services/route-views";
 import type { Db } from "../db/client";
 
 const Route = z.object({
@@ -96,7 +96,7 @@ export const routesApi = apiRouter()
     ), [desc(startExpr), desc(routes.id)], q.limit + 1);
     let user: UserRow;
     let rows: RouteRow[];
-    let segs: SegmentRow[];
+    let segs: SegmentNumber[];
     if (q.dongle_id) {
       // One round trip: the caller, the device and its share, the page and its segments.
       const [ctx, page] = await loadDeviceWith(db, caller, q.dongle_id, "read", pageOf(eq(routes.dongleId, q.dongle_id)));
