@@ -9,9 +9,9 @@ import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/o
 import { publicOrigin } from "../http/params";
 import { loadDeviceWith, loadUserWith } from "../services/access";
 import { loadRouteFor, shareSignature } from "../services/route-access";
-import { groupSegments, routePageQueries, segmentsOfRoutes } from "../services/route-segments";
+import { type ListedRoute, routePageQuery, segmentNumbersOf, segmentNumbersOfRoute } from "../services/route-segments";
 import { deleteRouteFor } from "../services/route-deletion";
-import { type RouteRow, type SegmentNumber, type ViewContext, routeSegmentsView } from "../services/route-views";
+import { type RouteRow, type ViewContext, routeSegmentsView } from "../services/route-views";
 import type { Db } from "../db/client";
 
 const Route = z.object({
@@ -85,7 +85,7 @@ export const routesApi = apiRouter()
     if (sharedOnly && q.dongle_id) throw badRequest("invalid_query", "shared_with_me and dongle_id cannot be combined");
     const db = c.var.db;
     const startExpr = routes.startTimeMs;
-    const pageOf = (owner: SQL | undefined) => routePageQueries(db, and(
+    const pageOf = (owner: SQL | undefined) => [routePageQuery(db, and(
       owner, isNull(routes.deletedAt),
       q.from !== undefined ? gte(startExpr, q.from) : undefined,
       q.to !== undefined ? lte(startExpr, q.to) : undefined,
@@ -93,20 +93,19 @@ export const routesApi = apiRouter()
       // parameters it does not derive a range from the OR alone and walked every newer drive (3 ms at drive 5 000).
       cursor ? lte(startExpr, cursor.start) : undefined,
       cursor ? or(lt(startExpr, cursor.start), and(eq(startExpr, cursor.start), lt(routes.id, cursor.id))) : undefined,
-    ), [desc(startExpr), desc(routes.id)], q.limit + 1);
+    ), [desc(startExpr), desc(routes.id)], q.limit + 1)] as const;
     let user: UserRow;
-    let rows: RouteRow[];
-    let segs: SegmentNumber[];
+    let rows: ListedRoute[];
     if (q.dongle_id) {
       // One round trip: the caller, the device and its share, the page and its segments.
       const [ctx, page] = await loadDeviceWith(db, caller, q.dongle_id, "read", pageOf(eq(routes.dongleId, q.dongle_id)));
       user = ctx.user!; // a user caller always comes back with its row
-      [rows, segs] = page;
+      [rows] = page;
     } else if (sharedOnly) {
       const [me, page] = await loadUserWith(db, caller, (userId) =>
         pageOf(inArray(routes.fullname, db.select({ fullname: routeUsers.fullname }).from(routeUsers).where(eq(routeUsers.userId, userId)))));
       user = me;
-      [rows, segs] = page;
+      [rows] = page;
     } else {
       // The devices I own or that are shared with me, as a list (not a subquery) so that with one device SQLite
       // walks the (dongle_id, start_time_ms) index in order instead of sorting every drive: two round trips.
@@ -117,12 +116,11 @@ export const routesApi = apiRouter()
       user = me;
       const dongles = mine.map((d) => d.id);
       if (!dongles.length) return c.json({ routes: [], next_cursor: null }, 200);
-      [rows, segs] = await db.batch(pageOf(dongles.length === 1 ? eq(routes.dongleId, dongles[0]) : inArray(routes.dongleId, dongles)));
+      [rows] = await db.batch(pageOf(dongles.length === 1 ? eq(routes.dongleId, dongles[0]) : inArray(routes.dongleId, dongles)));
     }
     const page = rows.slice(0, q.limit);
-    const byRoute = groupSegments(page, segs);
     const origin = publicOrigin(c);
-    const out = await Promise.all(page.map(async (r) => routeSegmentsView(r, byRoute.get(r.fullname) ?? [], {
+    const out = await Promise.all(page.map(async (r) => routeSegmentsView(r, segmentNumbersOf(r), {
       env: c.env, origin, userId: user.id, share: await shareSignature(c.env, r.fullname),
     })));
     const last = page[page.length - 1];
@@ -160,7 +158,6 @@ export const routesApi = apiRouter()
   });
 
 async function fullView(env: Env, db: Db, origin: string, route: RouteRow) {
-  const byRoute = await segmentsOfRoutes(db, [route]);
   const ctx: ViewContext = { env, origin, userId: null, share: await shareSignature(env, route.fullname) };
-  return routeSegmentsView(route, byRoute.get(route.fullname) ?? [], ctx);
+  return routeSegmentsView(route, await segmentNumbersOfRoute(db, route), ctx);
 }

@@ -13,7 +13,7 @@ import { checkSignature } from "../protocol/signed-url";
 import { loadDeviceFor, loadDeviceWith } from "../services/access";
 import { MEDIA_PATH_PREFIX, serveObject } from "../services/media";
 import { qcameraPlaylist } from "../services/playlist";
-import { groupSegments, routePageQueries } from "../services/route-segments";
+import { routePageQuery, segmentNumbersOf } from "../services/route-segments";
 import { loadRouteFor, parseRouteName, shareSignature } from "../services/route-access";
 import { deleteRouteFor } from "../services/route-deletion";
 import { routeFiles } from "../services/route-files";
@@ -132,11 +132,10 @@ commaRoutes.get("/v1/devices/:dongle/routes_segments", batchesIdentity(async (c:
     start ? gte(routes.startTimeMs, Number(start)) : undefined,
     end ? lte(routes.startTimeMs, Number(end)) : undefined,
   );
-  const [{ user }, [rows, segs]] = await loadDeviceWith(c.var.db, callerOf(c), dongleId, "read",
-    routePageQueries(c.var.db, where, [desc(routes.startTimeMs), desc(routes.id)], limit));
-  const byRoute = groupSegments(rows, segs);
+  const [{ user }, [rows]] = await loadDeviceWith(c.var.db, callerOf(c), dongleId, "read",
+    [routePageQuery(c.var.db, where, [desc(routes.startTimeMs), desc(routes.id)], limit)] as const);
   const origin = publicOrigin(c);
-  return c.json(await Promise.all(rows.map(async (r) => routeSegmentsView(r, byRoute.get(r.fullname) ?? [], {
+  return c.json(await Promise.all(rows.map(async (r) => routeSegmentsView(r, segmentNumbersOf(r), {
     env: c.env, origin, userId: user?.id ?? null, share: await shareSignature(c.env, r.fullname),
   }))));
 }));

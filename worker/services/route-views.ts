@@ -8,8 +8,6 @@ import type { routes, segments } from "../db/schema";
 
 export type RouteRow = typeof routes.$inferSelect;
 export type SegmentRow = typeof segments.$inferSelect;
-/** What route lists load of a segment: which route it belongs to and its number. */
-export type SegmentNumber = Pick<SegmentRow, "dongleId" | "logId" | "number">;
 
 export const SEGMENT_MS = 60_000;
 export const SHARE_TTL_S = 365 * 24 * 3600;
@@ -96,8 +94,8 @@ export async function routeView(route: RouteRow, ctx: ViewContext) {
 }
 
 /** The routes_segments item: a route plus its segment lists, UTC millis and a share signature for the video. */
-export async function routeSegmentsView(route: RouteRow, segs: Pick<SegmentRow, "number">[], ctx: ViewContext) {
-  const numbers = segs.map((s) => s.number).sort((a, b) => a - b);
+/** `numbers`: the route's segment numbers, ascending. */
+export async function routeSegmentsView(route: RouteRow, numbers: number[], ctx: ViewContext) {
   const { starts, ends } = segmentTimes(route, numbers);
   return {
     ...(await routeView(route, ctx)),
