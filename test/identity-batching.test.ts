@@ -111,6 +111,23 @@ describe("route lists decide as before", () => {
     }
   });
 
+  it("lists all my devices' drives: one device (owned or shared) in one batch, several in a second round trip", async () => {
+    const names = async (user: TestUser) =>
+      ((await (await workerFetch("/api/v1/routes", { headers: user.auth })).json()) as { routes: { fullname: string }[] }).routes.map((r) => r.fullname);
+    const first = (await names(owner))[0];
+    expect(first.startsWith(`${dongle}|`)).toBe(true);
+    expect(await names(owner)).toEqual([first]);
+    expect(await names(reader)).toEqual([first]); // the only device is a shared one
+    // A second device of the owner with a newer drive: both lists merge, newest first; the reader still sees one.
+    const second = await registeredDevice();
+    await workerFetch("/v2/pilotpair/", { method: "POST", headers: owner.auth, body: new URLSearchParams({ pair_token: await second.pairToken() }) });
+    const log = newRouteName(4);
+    expect((await second.uploadFile(`${log}--0/qlog.zst`, new Uint8Array(64))).outcome).toBe("uploaded");
+    await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE dongle_id = ?").bind(Date.now() - 60_000, second.dongleId).run();
+    expect(await names(owner)).toEqual([`${second.dongleId}|${log}`, first]);
+    expect(await names(reader)).toEqual([first]);
+  });
+
   it("answers a removed account with 401 invalid_token (not 404), as the eager path does", async () => {
     for (const path of [...lists(), "/api/v1/routes", "/api/v1/routes?shared_with_me=true"]) {
       const res = await workerFetch(path, { headers: gone.auth });

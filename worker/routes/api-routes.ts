@@ -1,6 +1,6 @@
 /** /api/v1 routes (drives): cursor-paged lists, details with segments, sharing, preserve, delete. */
 import { createRoute } from "@hono/zod-openapi";
-import { type SQL, and, desc, eq, gte, inArray, isNull, lt, lte, or } from "drizzle-orm";
+import { type SQL, and, desc, eq, gte, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { deviceUsers, devices, routeUsers, routes, segments } from "../db/schema";
 import type { UserRow } from "../http/app-env";
 import { batchesIdentity, requireUserCaller } from "../http/auth";
@@ -107,16 +107,22 @@ export const routesApi = apiRouter()
       user = me;
       [rows] = page;
     } else {
-      // The devices I own or that are shared with me, as a list (not a subquery) so that with one device SQLite
-      // walks the (dongle_id, start_time_ms) index in order instead of sorting every drive: two round trips.
-      const [me, [mine]] = await loadUserWith(db, caller, (userId) => [db.select({ id: devices.dongleId }).from(devices).where(or(
-        eq(devices.ownerId, userId),
-        inArray(devices.dongleId, db.select({ id: deviceUsers.dongleId }).from(deviceUsers).where(eq(deviceUsers.userId, userId))),
-      ))] as const);
+      // The devices I own or that are shared with me. With exactly one (the usual case) its page comes in the same
+      // batch: the page names the device through a scalar subquery, so SQLite still walks the (dongle_id,
+      // start_time_ms) index in order, and a constant condition empties it for anyone with more or fewer devices.
+      // Several devices take a second round trip that names them by value (`IN (subquery)` would sort every drive).
+      const [me, [mine, onlyDevicePage]] = await loadUserWith(db, caller, (userId) => {
+        const myDongles = sql`SELECT ${devices.dongleId} FROM ${devices} WHERE ${devices.ownerId} = ${userId}
+          UNION SELECT ${deviceUsers.dongleId} FROM ${deviceUsers} WHERE ${deviceUsers.userId} = ${userId}`;
+        return [
+          db.select({ id: sql<string>`dongle_id` }).from(sql`(${myDongles})`),
+          ...pageOf(and(sql`(SELECT count(*) FROM (${myDongles})) = 1`, sql`${routes.dongleId} = (${myDongles})`)),
+        ] as const;
+      });
       user = me;
       const dongles = mine.map((d) => d.id);
       if (!dongles.length) return c.json({ routes: [], next_cursor: null }, 200);
-      [rows] = await db.batch(pageOf(dongles.length === 1 ? eq(routes.dongleId, dongles[0]) : inArray(routes.dongleId, dongles)));
+      [rows] = dongles.length === 1 ? [onlyDevicePage] : await db.batch(pageOf(inArray(routes.dongleId, dongles)));
     }
     const page = rows.slice(0, q.limit);
     const origin = publicOrigin(c);
