@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { newRouteName } from "./device-sim/route";
-import { createUser, json, registeredDevice, workerFetch, type TestUser } from "./helpers";
+import { createUser, json, registeredDevice, waitUploadsProcessed, workerFetch, type TestUser } from "./helpers";
 
 async function deviceWithRoutes(owner: TestUser, count: number) {
   const device = await registeredDevice();
@@ -11,8 +11,11 @@ async function deviceWithRoutes(owner: TestUser, count: number) {
   for (let i = 0; i < count; i++) {
     const log = newRouteName(i);
     await device.uploadFile(`${log}--0/qlog.zst`, new Uint8Array([i]));
-    await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE fullname = ?").bind(1_700_000_000_000 + i * 3_600_000, `${device.dongleId}|${log}`).run();
     names.push(`${device.dongleId}|${log}`);
+  }
+  await waitUploadsProcessed(device.dongleId!);
+  for (const [i, name] of names.entries()) {
+    await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE fullname = ?").bind(1_700_000_000_000 + i * 3_600_000, name).run();
   }
   return { device, names };
 }

@@ -1,5 +1,6 @@
 /** Shared helpers for workerd integration tests: every request goes through the real Worker entry. */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { vi } from "vitest";
 import { SimDevice, type SimDeviceOptions } from "./device-sim/device";
 
 export const ORIGIN = "https://edge.test";
@@ -47,4 +48,19 @@ export async function createUser(email = `user${++userCounter}-${crypto.randomUU
 
 export function json(body: unknown, init: RequestInit = {}): RequestInit {
   return { ...init, headers: { "Content-Type": "application/json", ...(init.headers ?? {}) }, body: JSON.stringify(body) };
+}
+
+/**
+ * Placeholder uploads (bytes that are not a real log or video) are processed too: the consumer marks them failed
+ * and then re-aggregates their route, which clears route fields a test wrote by hand (start time, platform…).
+ * Tests that write such fields call this first: it waits until no processed file of the device is pending, then
+ * leaves the re-aggregation that follows each file's state write (a few D1 statements) time to finish.
+ */
+export async function waitUploadsProcessed(dongleId: string, timeout = 20_000): Promise<void> {
+  await vi.waitFor(async () => {
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM uploaded_files WHERE dongle_id = ? AND state = 'pending' AND kind IN ('qlog', 'rlog', 'qcamera')")
+      .bind(dongleId).first<{ n: number }>();
+    if (row!.n > 0) throw new Error(`${row!.n} uploads of ${dongleId} still pending`);
+  }, { timeout, interval: 50 });
+  await new Promise((resolve) => setTimeout(resolve, 300));
 }

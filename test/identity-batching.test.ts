@@ -12,7 +12,7 @@ import { batchesIdentity, callerOf, identify } from "../worker/http/auth";
 import { renderError } from "../worker/http/errors";
 import { database } from "../worker/db/client";
 import { newRouteName } from "./device-sim/route";
-import { createUser, registeredDevice, workerFetch, type TestUser } from "./helpers";
+import { createUser, registeredDevice, waitUploadsProcessed, workerFetch, type TestUser } from "./helpers";
 
 beforeAll(async () => {
   expect((await createUser()).role).toBe("admin");
@@ -96,6 +96,7 @@ describe("route lists decide as before", () => {
     ]);
     expect((await device.uploadFile(`${newRouteName(3)}--0/qlog.zst`, new Uint8Array(64))).outcome).toBe("uploaded");
     // Not a real log: give the drive the start time processing would have (routes_segments filters on it).
+    await waitUploadsProcessed(dongle);
     await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE dongle_id = ?").bind(Date.now() - 3_600_000, dongle).run();
   });
 
@@ -123,6 +124,7 @@ describe("route lists decide as before", () => {
     await workerFetch("/v2/pilotpair/", { method: "POST", headers: owner.auth, body: new URLSearchParams({ pair_token: await second.pairToken() }) });
     const log = newRouteName(4);
     expect((await second.uploadFile(`${log}--0/qlog.zst`, new Uint8Array(64))).outcome).toBe("uploaded");
+    await waitUploadsProcessed(second.dongleId!);
     await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE dongle_id = ?").bind(Date.now() - 60_000, second.dongleId).run();
     expect(await names(owner)).toEqual([`${second.dongleId}|${log}`, first]);
     expect(await names(reader)).toEqual([first]);

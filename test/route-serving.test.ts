@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newRouteName } from "./device-sim/route";
-import { createUser, json, registeredDevice, workerFetch, type TestUser } from "./helpers";
+import { createUser, json, registeredDevice, waitUploadsProcessed, workerFetch, type TestUser } from "./helpers";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => i % 251);
 
@@ -14,6 +14,7 @@ async function driveFixture() {
   for (const seg of [0, 1, 2]) expect((await device.uploadFile(`${log}--${seg}/qlog.zst`, bytes(100))).outcome).toBe("uploaded");
   for (const seg of [0, 2]) await device.uploadFile(`${log}--${seg}/qcamera.ts`, bytes(1000));
   await device.uploadFile(`${log}--0/rlog.zst`, bytes(10));
+  await waitUploadsProcessed(device.dongleId!);
   const fullname = `${device.dongleId}|${log}`;
   await env.DB.prepare(`UPDATE routes SET start_time_ms = 1763047292000, end_time_ms = 1763047471000, distance_miles = 0.677005,
     start_lat = 58.34795979, start_lng = 26.74420953, platform = 'TESLA_MODEL_3', version = '0.10.2' WHERE fullname = ?`).bind(fullname).run();
@@ -142,6 +143,7 @@ describe("comma route endpoints", () => {
     for (const seg of [0, 3]) await device.uploadFile(`${other}--${seg}/qlog.zst`, bytes(100));
     await device.uploadFile(`${oldest}--7/qlog.zst`, bytes(100));
     const d = device.dongleId;
+    await waitUploadsProcessed(d!);
     await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE fullname = ?").bind(1763047292000 + 3_600_000, `${d}|${other}`).run();
     await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE fullname = ?").bind(1763047292000 - 3_600_000, `${d}|${oldest}`).run();
     const rs = (await (await get(`/v1/devices/${d}/routes_segments?start=0&end=${Date.now()}&limit=2`, owner)).json()) as { fullname: string; segment_numbers: number[] }[];

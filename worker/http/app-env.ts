@@ -12,6 +12,8 @@ export type Principal = { kind: "user"; user: UserRow } | { kind: "device"; devi
  * `batchesIdentity`): a Principal, or a user whose access token is verified but whose row is not loaded yet.
  */
 export type Caller = Principal | { kind: "user-id"; userId: string };
+/** A Caller that is a signed-in user (row loaded or not). */
+export type UserCaller = Exclude<Caller, { kind: "device" }>;
 
 export interface AppEnv {
   Bindings: Env;

@@ -10,7 +10,7 @@ import { devices, users } from "../db/schema";
 import { DeviceJwtError, peekDeviceClaims, verifyDeviceJwt } from "../protocol/device-jwt";
 import { verifyAccessToken } from "../services/user-tokens";
 import { touchDevice } from "../services/devices";
-import type { AppEnv, Caller, DeviceRow, Principal, UserRow } from "./app-env";
+import type { AppEnv, Caller, DeviceRow, Principal, UserCaller, UserRow } from "./app-env";
 import { forbidden, unauthorized } from "./errors";
 
 export function tokenFromRequest(req: Request): string | null {
@@ -100,7 +100,7 @@ export function callerOf(c: Context<AppEnv>): Caller | null {
 }
 
 /** requireUser for `batchesIdentity` handlers: 401 anonymous, 403 a device; the row may still be unloaded. */
-export function requireUserCaller(c: Context<AppEnv>): Exclude<Caller, { kind: "device" }> {
+export function requireUserCaller(c: Context<AppEnv>): UserCaller {
   const caller = callerOf(c);
   if (!caller) throw unauthorized();
   if (caller.kind === "device") throw forbidden("This endpoint is for user accounts", "user_required");

@@ -6,7 +6,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { deviceUsers, devices, users } from "../db/schema";
-import type { Caller, DeviceRow, Principal, UserRow } from "../http/app-env";
+import type { Caller, DeviceRow, Principal, UserCaller, UserRow } from "../http/app-env";
 import { forbidden, notFound, unauthorized } from "../http/errors";
 
 export type DeviceAccess = "owner" | "write" | "read";
@@ -118,15 +118,10 @@ export async function loadDeviceWith<T extends readonly BatchItem<"sqlite">[]>(
   return [ctx, results as BatchResults<T>];
 }
 
-/**
- * The signed-in user (as requireUser) plus read queries that depend only on the user id, in one batch when the
- * row is not loaded yet. Devices get 403, anonymous callers 401.
- */
+/** The signed-in user plus read queries that depend only on the user id, in one batch when the row is not loaded yet. */
 export async function loadUserWith<T extends readonly BatchItem<"sqlite">[]>(
-  db: Db, caller: Caller | null, queries: (userId: string) => T,
+  db: Db, caller: UserCaller, queries: (userId: string) => T,
 ): Promise<[UserRow, BatchResults<T>]> {
-  if (!caller) throw unauthorized();
-  if (caller.kind === "device") throw forbidden("This endpoint is for user accounts", "user_required");
   if (caller.kind === "user") return [caller.user, (await runBatch(db, queries(caller.user.id))) as BatchResults<T>];
   const [rows, ...results] = await runBatch(db, [db.select().from(users).where(eq(users.id, caller.userId)).limit(1), ...queries(caller.userId)]);
   const user = (rows as UserRow[])[0];

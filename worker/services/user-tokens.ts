@@ -4,13 +4,13 @@
  */
 import { errors, jwtVerify, SignJWT } from "jose";
 import { unauthorized } from "../http/errors";
-import { utf8 } from "../lib/encoding";
+import { hmacKey } from "../lib/encoding";
 
 export const ACCESS_TOKEN_TTL_S = 3600;
 
-function secretKey(env: Env): Uint8Array {
+function jwtSecret(env: Env): string {
   if (!env.JWT_SECRET) throw new Error("JWT_SECRET is not configured");
-  return utf8.encode(env.JWT_SECRET);
+  return env.JWT_SECRET;
 }
 
 export async function signAccessToken(env: Env, userId: string, ttl = ACCESS_TOKEN_TTL_S): Promise<string> {
@@ -20,25 +20,13 @@ export async function signAccessToken(env: Env, userId: string, ttl = ACCESS_TOK
     .setIssuedAt()
     .setNotBefore("0s")
     .setExpirationTime(`${ttl}s`)
-    .sign(secretKey(env));
-}
-
-// jose imports a raw secret into a CryptoKey on every verify; import it once per isolate instead.
-const verifyKeys = new Map<string, Promise<CryptoKey>>();
-
-function verifyKey(env: Env): Promise<CryptoKey> {
-  const secret = env.JWT_SECRET;
-  let key = verifyKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", secretKey(env), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-    verifyKeys.set(secret, key);
-  }
-  return key;
+    .sign(await hmacKey(jwtSecret(env)));
 }
 
 export async function verifyAccessToken(env: Env, token: string): Promise<string> {
   try {
-    const { payload } = await jwtVerify(token, await verifyKey(env), { algorithms: ["HS256"], clockTolerance: 30 });
+    // A CryptoKey imported once per isolate: given raw bytes, jose would import them again on every call.
+    const { payload } = await jwtVerify(token, await hmacKey(jwtSecret(env)), { algorithms: ["HS256"], clockTolerance: 30 });
     if (payload.typ !== "access" || typeof payload.identity !== "string") throw unauthorized("Not an access token", "invalid_token");
     return payload.identity;
   } catch (err) {
