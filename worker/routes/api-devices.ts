@@ -4,6 +4,7 @@ import { eq, inArray, or } from "drizzle-orm";
 import { deviceUsers, devices } from "../db/schema";
 import { requireUser } from "../http/auth";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
+import { DriveEvents } from "./api-route-content";
 import { loadDeviceFor } from "../services/access";
 import { addDeviceUser, listDeviceUsers, removeDeviceUser } from "../services/device-sharing";
 import { detailedDrivingStats, lastLocation } from "../services/device-stats";
@@ -29,11 +30,7 @@ const Totals = z.object({
   }),
   engaged_minutes: z.number().openapi({ description: "Time openpilot was engaged, over routes_with_engagement" }),
   engaged_share: z.number().openapi({ description: "Engaged time / duration over routes_with_engagement (drives of unknown engagement are not in the denominator), 0..1" }),
-  events: z.object({
-    alerts: z.number().int().openapi({ description: "Alert spans (alertStatus turning non-zero)" }),
-    user_flags: z.number().int().openapi({ description: "Bookmarks (user_flag)" }),
-    engagements: z.number().int(), disengagements: z.number().int(),
-  }).openapi({ description: "Summed over routes_with_engagement, counted as GET /api/v1/routes/{fullname}/stats counts them" }),
+  events: DriveEvents.openapi({ description: "Summed over routes_with_engagement, counted as GET /api/v1/routes/{fullname}/stats counts them" }),
 });
 const Stats = z.object({
   all: Totals,

@@ -44,15 +44,18 @@ const RouteFiles = z.object({
   logs: fileList("rlogs"), qcameras: fileList("qcamera.ts files"), qlogs: fileList("qlogs"),
 }).openapi("RouteFiles");
 
+/** Event counts of a drive (and, summed, of a device's drives in GET /api/v1/devices/{dongle_id}/stats). */
+export const DriveEvents = z.object({
+  alerts: z.number().int().openapi({ description: "Alert spans (alertStatus turning non-zero)" }),
+  user_flags: z.number().int().openapi({ description: "Bookmarks (user_flag)" }),
+  engagements: z.number().int(), disengagements: z.number().int(),
+});
+
 const RouteStats = z.object({
   distance_miles: z.number(), duration_s: z.number(), average_speed_mph: z.number().openapi({ description: "0 when the duration is unknown" }),
   engaged_s: z.number().openapi({ description: "Time openpilot was engaged (state events' `enabled`)" }),
   engaged_share: z.number().openapi({ description: "engaged_s / duration_s, 0..1" }),
-  events: z.object({
-    alerts: z.number().int().openapi({ description: "Alert spans (alertStatus turning non-zero)" }),
-    user_flags: z.number().int().openapi({ description: "Bookmarks (user_flag)" }),
-    engagements: z.number().int(), disengagements: z.number().int(),
-  }),
+  events: DriveEvents,
 }).openapi("RouteStats");
 
 const events = createRoute({ method: "get", path: "/api/v1/routes/{fullname}/events", tags, security: userAuth,
