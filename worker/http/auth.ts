@@ -66,7 +66,7 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | 
  * Handlers that load the signed-in user's row in the same D1 batch as their own reads (the route lists: one round
  * trip instead of two, which is a third of their cost on local D1). For them `identify` verifies the access token
  * but leaves the row to the handler, which gets the caller from `callerOf` and must pass it to a loader that
- * checks the row (services/access.ts loadDeviceWith / loadUserWith).
+ * checks the row (services/route-lists.ts listDeviceDrives / listMyDrives, services/access.ts loadUserWith).
  */
 const identityBatchingHandlers = new WeakSet<object>();
 

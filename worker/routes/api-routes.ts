@@ -1,15 +1,15 @@
 /** /api/v1 routes (drives): cursor-paged lists, details with segments, sharing, preserve, delete. */
 import { createRoute } from "@hono/zod-openapi";
-import { type SQL, and, desc, eq, gte, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
-import { deviceUsers, devices, routeUsers, routes, segments } from "../db/schema";
-import type { UserRow } from "../http/app-env";
+import { and, eq, inArray } from "drizzle-orm";
+import { routeUsers, routes, segments } from "../db/schema";
 import { batchesIdentity, requireUserCaller } from "../http/auth";
 import { badRequest } from "../http/errors";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
 import { publicOrigin } from "../http/params";
-import { loadDeviceWith, loadUserWith } from "../services/access";
+import { loadUserWith } from "../services/access";
+import { type DriveFilters, drivePageQuery, listDeviceDrives, listMyDrives } from "../services/route-lists";
 import { loadRouteFor, shareSignature } from "../services/route-access";
-import { type ListedRoute, routePageQuery, segmentNumbersOf, segmentNumbersOfRoute } from "../services/route-segments";
+import { type ListedRoute, segmentNumbersOf, segmentNumbersOfRoute } from "../services/route-segments";
 import { deleteRouteFor } from "../services/route-deletion";
 import { type RouteRow, type ViewContext, routeSegmentsView } from "../services/route-views";
 import type { Db } from "../db/client";
@@ -84,50 +84,27 @@ export const routesApi = apiRouter()
     const sharedOnly = q.shared_with_me === "true";
     if (sharedOnly && q.dongle_id) throw badRequest("invalid_query", "shared_with_me and dongle_id cannot be combined");
     const db = c.var.db;
-    const startExpr = routes.startTimeMs;
-    const pageOf = (owner: SQL | undefined) => [routePageQuery(db, and(
-      owner, isNull(routes.deletedAt),
-      q.from !== undefined ? gte(startExpr, q.from) : undefined,
-      q.to !== undefined ? lte(startExpr, q.to) : undefined,
-      // The redundant `<=` is what lets SQLite seek the (dongle_id, start_time_ms) index to the cursor: with bound
-      // parameters it does not derive a range from the OR alone and walked every newer drive (3 ms at drive 5 000).
-      cursor ? lte(startExpr, cursor.start) : undefined,
-      cursor ? or(lt(startExpr, cursor.start), and(eq(startExpr, cursor.start), lt(routes.id, cursor.id))) : undefined,
-    ), [desc(startExpr), desc(routes.id)], q.limit + 1)] as const;
-    let user: UserRow;
+    const filters: DriveFilters = { startFrom: q.from, startTo: q.to, after: cursor ?? undefined };
+    let userId: string;
     let rows: ListedRoute[];
     if (q.dongle_id) {
       // One round trip: the caller, the device and its share, the page and its segments.
-      const [ctx, page] = await loadDeviceWith(db, caller, q.dongle_id, "read", pageOf(eq(routes.dongleId, q.dongle_id)));
-      user = ctx.user!; // a user caller always comes back with its row
-      [rows] = page;
+      const list = await listDeviceDrives(db, caller, q.dongle_id, "start", filters, q.limit + 1);
+      userId = list.userId!; // a user caller always has an id
+      rows = list.drives;
     } else if (sharedOnly) {
-      const [me, page] = await loadUserWith(db, caller, (userId) =>
-        pageOf(inArray(routes.fullname, db.select({ fullname: routeUsers.fullname }).from(routeUsers).where(eq(routeUsers.userId, userId)))));
-      user = me;
-      [rows] = page;
+      const [me, [page]] = await loadUserWith(db, caller, (id) => [drivePageQuery(db,
+        inArray(routes.fullname, db.select({ fullname: routeUsers.fullname }).from(routeUsers).where(eq(routeUsers.userId, id))),
+        "start", filters, q.limit + 1)] as const);
+      userId = me.id;
+      rows = page;
     } else {
-      // The devices I own or that are shared with me. With exactly one (the usual case) its page comes in the same
-      // batch: the page names the device through a scalar subquery, so SQLite still walks the (dongle_id,
-      // start_time_ms) index in order, and a constant condition empties it for anyone with more or fewer devices.
-      // Several devices take a second round trip that names them by value (`IN (subquery)` would sort every drive).
-      const [me, [mine, onlyDevicePage]] = await loadUserWith(db, caller, (userId) => {
-        const myDongles = sql`SELECT ${devices.dongleId} FROM ${devices} WHERE ${devices.ownerId} = ${userId}
-          UNION SELECT ${deviceUsers.dongleId} FROM ${deviceUsers} WHERE ${deviceUsers.userId} = ${userId}`;
-        return [
-          db.select({ id: sql<string>`dongle_id` }).from(sql`(${myDongles})`),
-          ...pageOf(and(sql`(SELECT count(*) FROM (${myDongles})) = 1`, sql`${routes.dongleId} = (${myDongles})`)),
-        ] as const;
-      });
-      user = me;
-      const dongles = mine.map((d) => d.id);
-      if (!dongles.length) return c.json({ routes: [], next_cursor: null }, 200);
-      [rows] = dongles.length === 1 ? [onlyDevicePage] : await db.batch(pageOf(inArray(routes.dongleId, dongles)));
+      ({ userId, drives: rows } = await listMyDrives(db, caller, filters, q.limit + 1));
     }
     const page = rows.slice(0, q.limit);
     const origin = publicOrigin(c);
     const out = await Promise.all(page.map(async (r) => routeSegmentsView(r, segmentNumbersOf(r), {
-      env: c.env, origin, userId: user.id, share: await shareSignature(c.env, r.fullname),
+      env: c.env, origin, userId, share: await shareSignature(c.env, r.fullname),
     })));
     const last = page[page.length - 1];
     return c.json({ routes: out, next_cursor: rows.length > q.limit && last ? `${last.startTimeMs ?? 0}:${last.id}` : null }, 200);

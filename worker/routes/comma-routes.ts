@@ -2,7 +2,7 @@
  * comma-compatible route endpoints (docs/connect-api.md §4, §6): route objects, sharing, preserve, the files list,
  * the qcamera playlist, derived files under route.url, and signed media. Thin: the work is in services/.
  */
-import { and, desc, eq, gte, isNull, lt, lte } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { routes } from "../db/schema";
 import type { AppEnv } from "../http/app-env";
@@ -10,10 +10,11 @@ import { batchesIdentity, callerOf } from "../http/auth";
 import { badRequest, notFound } from "../http/errors";
 import { jsonBody, publicOrigin } from "../http/params";
 import { checkSignature } from "../protocol/signed-url";
-import { loadDeviceFor, loadDeviceWith } from "../services/access";
+import { loadDeviceFor } from "../services/access";
 import { MEDIA_PATH_PREFIX, serveObject } from "../services/media";
 import { qcameraPlaylist } from "../services/playlist";
-import { routePageQuery, segmentNumbersOf } from "../services/route-segments";
+import { listDeviceDrives } from "../services/route-lists";
+import { segmentNumbersOf } from "../services/route-segments";
 import { loadRouteFor, parseRouteName, shareSignature } from "../services/route-access";
 import { deleteRouteFor } from "../services/route-deletion";
 import { routeFiles } from "../services/route-files";
@@ -97,17 +98,15 @@ commaRoutes.get(`${MEDIA_PATH_PREFIX}*`, async (c) => {
 
 /** Route lists of a device: newest first, `created_before`/`created_after` cursors (new-connect pages with limit=10). */
 commaRoutes.get("/v1/devices/:dongle/routes", batchesIdentity(async (c: Context<AppEnv, "/v1/devices/:dongle/routes">) => {
-  const dongleId = c.req.param("dongle");
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 20) || 20, 1), 1000);
   const before = c.req.query("created_before");
   const after = c.req.query("created_after");
-  const [{ user }, [rows]] = await loadDeviceWith(c.var.db, callerOf(c), dongleId, "read", [c.var.db.select().from(routes).where(and(
-    eq(routes.dongleId, dongleId), isNull(routes.deletedAt),
-    before ? lt(routes.createTime, Number(before)) : undefined,
-    after ? gte(routes.createTime, Number(after)) : undefined,
-  )).orderBy(desc(routes.createTime), desc(routes.id)).limit(limit)] as const);
+  const { userId, drives } = await listDeviceDrives(c.var.db, callerOf(c), c.req.param("dongle"), "created", {
+    createdBefore: before ? Number(before) : undefined,
+    createdFrom: after ? Number(after) : undefined,
+  }, limit);
   const origin = publicOrigin(c);
-  return c.json(await Promise.all(rows.map(async (r) => routeView(r, { env: c.env, origin, userId: user?.id ?? null, share: await shareSignature(c.env, r.fullname) }))));
+  return c.json(await Promise.all(drives.map(async (r) => routeView(r, { env: c.env, origin, userId, share: await shareSignature(c.env, r.fullname) }))));
 }));
 
 commaRoutes.get("/v1/devices/:dongle/routes/preserved", async (c) => {
@@ -121,21 +120,17 @@ commaRoutes.get("/v1/devices/:dongle/routes/preserved", async (c) => {
 
 /** comma's official app lists drives through this: start/end (ms) window or one route_str. */
 commaRoutes.get("/v1/devices/:dongle/routes_segments", batchesIdentity(async (c: Context<AppEnv, "/v1/devices/:dongle/routes_segments">) => {
-  const dongleId = c.req.param("dongle");
   const routeStr = c.req.query("route_str");
   const start = c.req.query("start");
   const end = c.req.query("end");
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
-  const where = and(
-    eq(routes.dongleId, dongleId), isNull(routes.deletedAt),
-    routeStr ? eq(routes.fullname, parseRouteName(routeStr).fullname) : undefined,
-    start ? gte(routes.startTimeMs, Number(start)) : undefined,
-    end ? lte(routes.startTimeMs, Number(end)) : undefined,
-  );
-  const [{ user }, [rows]] = await loadDeviceWith(c.var.db, callerOf(c), dongleId, "read",
-    [routePageQuery(c.var.db, where, [desc(routes.startTimeMs), desc(routes.id)], limit)] as const);
+  const { userId, drives } = await listDeviceDrives(c.var.db, callerOf(c), c.req.param("dongle"), "start", {
+    fullname: routeStr ? parseRouteName(routeStr).fullname : undefined,
+    startFrom: start ? Number(start) : undefined,
+    startTo: end ? Number(end) : undefined,
+  }, limit);
   const origin = publicOrigin(c);
-  return c.json(await Promise.all(rows.map(async (r) => routeSegmentsView(r, segmentNumbersOf(r), {
-    env: c.env, origin, userId: user?.id ?? null, share: await shareSignature(c.env, r.fullname),
+  return c.json(await Promise.all(drives.map(async (r) => routeSegmentsView(r, segmentNumbersOf(r), {
+    env: c.env, origin, userId, share: await shareSignature(c.env, r.fullname),
   }))));
 }));

@@ -2,7 +2,7 @@
  * One authorization layer for both API surfaces. A user's access to a device is the highest of:
  * admin (role), owner, shared write, shared read. Viewers (role) never get more than read.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { deviceUsers, devices, users } from "../db/schema";
@@ -13,17 +13,11 @@ export type DeviceAccess = "owner" | "write" | "read";
 const rank: Record<DeviceAccess, number> = { read: 1, write: 2, owner: 3 };
 
 export async function userDeviceAccess(db: Db, user: UserRow, device: DeviceRow): Promise<DeviceAccess | null> {
-  let access: DeviceAccess | null = null;
-  if (device.ownerId === user.id) access = "owner";
-  else if (user.role === "admin") access = "owner";
-  else {
-    const share = await db.query.deviceUsers.findFirst({
-      where: and(eq(deviceUsers.dongleId, device.dongleId), eq(deviceUsers.userId, user.id)),
-    });
-    if (share) access = share.permission;
-  }
-  if (access && user.role === "viewer") return "read";
-  return access;
+  if (device.ownerId === user.id || user.role === "admin") return accessOf(user, device.ownerId, null);
+  const share = await db.query.deviceUsers.findFirst({
+    where: and(eq(deviceUsers.dongleId, device.dongleId), eq(deviceUsers.userId, user.id)),
+  });
+  return accessOf(user, device.ownerId, share?.permission ?? null);
 }
 
 export interface DeviceContext {
@@ -42,19 +36,31 @@ function deviceWithShare(db: Db, dongleId: string, userId: string) {
 
 type DeviceWithShare = { device: DeviceRow; permission: DeviceAccess | null };
 
-function decide(principal: Principal | null, dongleId: string, row: DeviceWithShare | undefined, needed: DeviceAccess): DeviceContext {
-  if (!principal) throw unauthorized();
-  if (principal.kind === "device") {
-    if (principal.device.dongleId !== dongleId) throw forbidden("Token identity does not match the dongle in the path", "identity_mismatch");
-    return { device: principal.device, user: null, access: "owner" };
-  }
-  if (!row) throw notFound("Device not found", "device_not_found");
-  const user = principal.user;
-  let access: DeviceAccess | null = row.device.ownerId === user.id || user.role === "admin" ? "owner" : row.permission;
+/** The rules: owner or admin → owner, else the share; viewers never get more than read. */
+function accessOf(user: Pick<UserRow, "id" | "role">, ownerId: string | null, permission: DeviceAccess | null): DeviceAccess | null {
+  let access: DeviceAccess | null = ownerId === user.id || user.role === "admin" ? "owner" : permission;
   if (access && user.role === "viewer") access = "read";
+  return access;
+}
+
+function requireAccess(access: DeviceAccess | null, needed: DeviceAccess): DeviceAccess {
   if (!access) throw notFound("Device not found", "device_not_found");
   if (rank[access] < rank[needed]) throw forbidden(`This needs ${needed} access to the device`, "insufficient_access");
-  return { device: row.device, user, access };
+  return access;
+}
+
+/** A device acting on a dongle: only on its own, as its owner. */
+function decideForDevice(device: DeviceRow, dongleId: string): DeviceAccess {
+  if (device.dongleId !== dongleId) throw forbidden("Token identity does not match the dongle in the path", "identity_mismatch");
+  return "owner";
+}
+
+function decide(principal: Principal | null, dongleId: string, row: DeviceWithShare | undefined, needed: DeviceAccess): DeviceContext {
+  if (!principal) throw unauthorized();
+  if (principal.kind === "device") return { device: principal.device, user: null, access: decideForDevice(principal.device, dongleId) };
+  if (!row) throw notFound("Device not found", "device_not_found");
+  const user = principal.user;
+  return { device: row.device, user, access: requireAccess(accessOf(user, row.device.ownerId, row.permission), needed) };
 }
 
 /**
@@ -67,55 +73,36 @@ export async function loadDeviceFor(db: Db, principal: Principal | null, dongleI
   return decide(principal, dongleId, row, needed);
 }
 
+export const accountGone = () => unauthorized("Account no longer exists", "invalid_token");
+
 /**
- * The user, the device and the user's share of it in one statement (no user row: no result row). Inside a D1 batch
- * rows come back as objects keyed by column name, so two columns of the same name would collapse into one and shift
- * every later value: users.created_at is renamed (devices has a created_at too).
+ * What a statement that reads the caller together with their data (route-lists.ts) learnt about a user and a
+ * device: the user's role, whether the device exists (`deviceId`), its owner and the user's share of it.
  */
-function userWithDeviceShare(db: Db, dongleId: string, userId: string) {
-  const user = {
-    id: users.id, email: users.email, name: users.name, passwordHash: users.passwordHash, role: users.role,
-    createdAt: sql<number>`${users.createdAt}`.mapWith(Number).as("user_created_at"),
-  };
-  return db.select({ user, device: devices, permission: deviceUsers.permission }).from(users)
-    .leftJoin(devices, eq(devices.dongleId, dongleId))
-    .leftJoin(deviceUsers, and(eq(deviceUsers.dongleId, devices.dongleId), eq(deviceUsers.userId, users.id)))
-    .where(eq(users.id, userId)).limit(1);
+export interface DeviceFacts {
+  userId: string;
+  role: UserRow["role"];
+  deviceId: string | null;
+  ownerId: string | null;
+  permission: DeviceAccess | null;
 }
 
-type UserWithDeviceShare = { user: UserRow; device: DeviceRow | null; permission: DeviceAccess | null };
-
-const accountGone = () => unauthorized("Account no longer exists", "invalid_token");
+/**
+ * `decide` for a caller whose row came with the data (`batchesIdentity` handlers): `facts` undefined means the
+ * account is gone (401). A device caller is decided without facts. Returns the user id (null for a device).
+ */
+export function decideFromFacts(caller: Caller | null, dongleId: string, facts: DeviceFacts | undefined, needed: DeviceAccess): { userId: string | null; access: DeviceAccess } {
+  if (!caller) throw unauthorized();
+  if (caller.kind === "device") return { userId: null, access: decideForDevice(caller.device, dongleId) };
+  if (!facts) throw accountGone();
+  if (!facts.deviceId) throw notFound("Device not found", "device_not_found");
+  return { userId: facts.userId, access: requireAccess(accessOf({ id: facts.userId, role: facts.role }, facts.ownerId, facts.permission), needed) };
+}
 
 type BatchResults<T extends readonly BatchItem<"sqlite">[]> = { [K in keyof T]: Awaited<T[K]> };
 
 function runBatch(db: Db, statements: readonly BatchItem<"sqlite">[]): Promise<unknown[]> {
   return statements.length ? db.batch(statements as unknown as [BatchItem<"sqlite">]) : Promise.resolve([]);
-}
-
-/**
- * loadDeviceFor plus the caller's own read queries of that device, sent to D1 as one batch (one round trip instead
- * of two or three); for a caller whose user row is not loaded yet (`batchesIdentity` handlers) the row comes in the
- * same statement as the device. The queries run before access is decided, so their results are handed out only
- * after `decide` passed; they must be reads. Lists of drives use this: it is their whole latency budget.
- */
-export async function loadDeviceWith<T extends readonly BatchItem<"sqlite">[]>(
-  db: Db, caller: Caller | null, dongleId: string, needed: DeviceAccess, queries: T,
-): Promise<[DeviceContext, BatchResults<T>]> {
-  if (!caller || caller.kind === "device") {
-    const ctx = decide(caller, dongleId, undefined, needed);
-    return [ctx, (await runBatch(db, queries)) as BatchResults<T>];
-  }
-  if (caller.kind === "user-id") {
-    const [rows, ...results] = await runBatch(db, [userWithDeviceShare(db, dongleId, caller.userId), ...queries]);
-    const row = (rows as UserWithDeviceShare[])[0];
-    if (!row) throw accountGone();
-    const ctx = decide({ kind: "user", user: row.user }, dongleId, row.device ? { device: row.device, permission: row.permission } : undefined, needed);
-    return [ctx, results as BatchResults<T>];
-  }
-  const [rows, ...results] = await runBatch(db, [deviceWithShare(db, dongleId, caller.user.id), ...queries]);
-  const ctx = decide(caller, dongleId, (rows as DeviceWithShare[])[0], needed);
-  return [ctx, results as BatchResults<T>];
 }
 
 /** The signed-in user plus read queries that depend only on the user id, in one batch when the row is not loaded yet. */

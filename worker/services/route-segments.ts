@@ -1,22 +1,23 @@
 /**
- * A page of routes with the numbers of each route's segments, as one statement: a correlated subquery per route
- * reads the segments(dongle_id, log_id, number) index and returns "0,1,2". Earlier this was a second statement
- * with all segment rows of the page; in a D1 batch every result cell is turned into an object property by the D1
- * client and back by drizzle, and those 30 rows × 16 cells cost more CPU than SQLite spends on the lookups.
+ * What a listed drive carries (route-lists.ts) and its segment numbers: a correlated subquery per drive reads the
+ * segments(dongle_id, log_id, number) index and returns "0,1,2". Earlier this was a second statement with all
+ * segment rows of the page; every result cell is serialised by D1 and parsed again in the Worker, and those
+ * 30 rows × 16 cells cost more CPU than SQLite spends on the lookups.
  */
-import { and, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { routes, segments } from "../db/schema";
-import type { RouteRow } from "./route-views";
+import type { RouteRow, ViewedRoute } from "./route-views";
 
 // Plain SQL on purpose: inside the subquery `routes.…` must name the outer query's row.
-const segmentNumbers = sql<string | null>`(SELECT group_concat(s.number) FROM segments AS s WHERE s.dongle_id = routes.dongle_id AND s.log_id = routes.log_id)`.as("segment_numbers");
+export const segmentNumbers = sql<string | null>`(SELECT group_concat(s.number) FROM segments AS s WHERE s.dongle_id = routes.dongle_id AND s.log_id = routes.log_id)`.as("segment_numbers");
 
-export type ListedRoute = RouteRow & { segmentNumbers: string | null };
+// The columns of ViewedRoute (route-views.ts). Each cell of each listed row is serialised by D1 and parsed again
+// here, so the ones no view reads are left out.
+const { logId: _logId, engagedMs: _e, alertCount: _a, userFlagCount: _u, engagementCount: _en, disengagementCount: _d, deletedAt: _del, ...listColumns } = getTableColumns(routes);
+export const LIST_COLUMNS = listColumns;
 
-export function routePageQuery(db: Db, where: SQL | undefined, orderBy: SQL[], limit: number) {
-  return db.select({ ...getTableColumns(routes), segmentNumbers }).from(routes).where(where).orderBy(...orderBy).limit(limit);
-}
+export type ListedRoute = ViewedRoute & { segmentNumbers: string | null };
 
 /** The listed route's segment numbers, ascending ("2,0,1" → [0, 1, 2]). */
 export function segmentNumbersOf(route: ListedRoute): number[] {

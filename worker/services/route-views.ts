@@ -7,6 +7,8 @@ import { hmacSha256Base64url } from "../lib/encoding";
 import type { routes, segments } from "../db/schema";
 
 export type RouteRow = typeof routes.$inferSelect;
+/** What a route view reads: every column but the log id, the drive statistics and the deletion mark. */
+export type ViewedRoute = Omit<RouteRow, "logId" | "engagedMs" | "alertCount" | "userFlagCount" | "engagementCount" | "disengagementCount" | "deletedAt">;
 export type SegmentRow = typeof segments.$inferSelect;
 
 export const SEGMENT_MS = 60_000;
@@ -38,7 +40,7 @@ export function naiveIso(ms: number | null | undefined): string | null {
 const round4 = (v: number | null) => (v === null ? null : Math.round(v * 1e4) / 1e4);
 
 /** Segment times per comma: start + 60 s·k, the last one ending at the route's end. */
-export function segmentTimes(route: RouteRow, numbers: number[]) {
+export function segmentTimes(route: ViewedRoute, numbers: number[]) {
   const start = route.startTimeMs;
   if (start === null) return { starts: numbers.map(() => 0), ends: numbers.map(() => 0) };
   const starts = numbers.map((n) => start + SEGMENT_MS * n);
@@ -53,7 +55,7 @@ export interface ViewContext {
   share: { exp: string; sig: string };
 }
 
-export async function routeView(route: RouteRow, ctx: ViewContext) {
+export async function routeView(route: ViewedRoute, ctx: ViewContext) {
   return {
     id: route.id,
     car_id: null,
@@ -95,7 +97,7 @@ export async function routeView(route: RouteRow, ctx: ViewContext) {
 
 /** The routes_segments item: a route plus its segment lists, UTC millis and a share signature for the video. */
 /** `numbers`: the route's segment numbers, ascending. */
-export async function routeSegmentsView(route: RouteRow, numbers: number[], ctx: ViewContext) {
+export async function routeSegmentsView(route: ViewedRoute, numbers: number[], ctx: ViewContext) {
   const { starts, ends } = segmentTimes(route, numbers);
   return {
     ...(await routeView(route, ctx)),
