@@ -19,3 +19,18 @@ export function database(env: Env): Db {
   if (!db) instances.set(env.DB, (db = create(env.DB)));
   return db;
 }
+
+/**
+ * A drizzle prepared statement built once per drizzle instance (so once per isolate) under `key`. Building a select
+ * costs 0.1–0.4 ms of CPU, comparable to what D1 spends running it; the hot statements (the caller's row on every
+ * authenticated request, the drive lists) are built with `sql.placeholder`s and reused with new values.
+ */
+const preparedStatements = new WeakMap<Db, Map<string, unknown>>();
+
+export function prepared<T>(db: Db, key: string, build: () => T): T {
+  let forDb = preparedStatements.get(db);
+  if (!forDb) preparedStatements.set(db, (forDb = new Map()));
+  let statement = forDb.get(key) as T | undefined;
+  if (!statement) forDb.set(key, (statement = build()));
+  return statement;
+}

@@ -3,9 +3,10 @@
  * `Bearer <t>`; websockets from devices send `Cookie: jwt=<t>`. A header's alg tells the kinds apart: HS256 is
  * ours (a user), RS256/ES256 is a device key. Signed-out comma apps send "JWT null": that is anonymous.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
+import { type Db, prepared } from "../db/client";
 import { devices, users } from "../db/schema";
 import { DeviceJwtError, peekDeviceClaims, verifyDeviceJwt } from "../protocol/device-jwt";
 import { verifyAccessToken } from "../services/user-tokens";
@@ -32,8 +33,12 @@ const deviceAuthMessages: Record<string, string> = {
   wrong_algorithm: "Device token algorithm does not match the registered key",
 };
 
+// The caller's row, read on every authenticated request: prepared once per isolate (db/client.ts `prepared`).
+const userById = (db: Db) => prepared(db, "user by id", () => db.select().from(users).where(eq(users.id, sql.placeholder("userId"))).prepare());
+const deviceById = (db: Db) => prepared(db, "device by id", () => db.select().from(devices).where(eq(devices.dongleId, sql.placeholder("dongleId"))).prepare());
+
 export async function authenticateDevice(c: Context<AppEnv>, token: string, identity: string): Promise<DeviceRow> {
-  const device = await c.var.db.query.devices.findFirst({ where: eq(devices.dongleId, identity) });
+  const device = await deviceById(c.var.db).get({ dongleId: identity });
   if (!device) throw unauthorized("Unknown device", "unknown_device");
   try {
     await verifyDeviceJwt(token, device.publicKey);
@@ -51,7 +56,7 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | 
   if (!peek) throw unauthorized("Malformed token", "invalid_token");
   if (peek.alg === "HS256") {
     const userId = await verifyAccessToken(c.env, token);
-    const user = await c.var.db.query.users.findFirst({ where: eq(users.id, userId) });
+    const user = await userById(c.var.db).get({ userId });
     if (!user) throw unauthorized("Account no longer exists", "invalid_token");
     return { kind: "user", user };
   }

@@ -11,7 +11,7 @@
  * `decideFromFacts` (services/access.ts) passed.
  */
 import { type Placeholder, type SQL, type SQLWrapper, and, desc, eq, gte, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { type Db, prepared } from "../db/client";
 import type { Caller, UserCaller } from "../http/app-env";
 import { accountGone, decideFromFacts } from "./access";
 import { deviceUsers, devices, routes, users } from "../db/schema";
@@ -120,17 +120,6 @@ function onlyDeviceStatement(db: Db, order: DriveOrder, f: DriveFilters) {
   return db.select().from(page).fullJoin(myDevicesFacts(db), sql`true`).orderBy(desc(page[orderColumn(order)]), desc(page.id)).prepare();
 }
 
-/** Prepared statements of one drizzle instance (one per isolate and binding, db/client.ts), by shape. */
-const prepared = new WeakMap<Db, Map<string, unknown>>();
-
-function statementFor<T>(db: Db, key: string, make: () => T): T {
-  let forDb = prepared.get(db);
-  if (!forDb) prepared.set(db, (forDb = new Map()));
-  let statement = forDb.get(key) as T | undefined;
-  if (!statement) forDb.set(key, (statement = make()));
-  return statement;
-}
-
 function split<F, D>(rows: { facts: F | null; page: D | null }[]) {
   return { facts: rows.find((r) => r.facts)?.facts ?? undefined, drives: rows.flatMap((r) => (r.page ? [r.page] : [])) };
 }
@@ -139,7 +128,7 @@ function split<F, D>(rows: { facts: F | null; page: D | null }[]) {
 export function drivePageStatement(db: Db, scope: "device", order: DriveOrder, filters: DriveFilters): ReturnType<typeof deviceStatement>;
 export function drivePageStatement(db: Db, scope: "mine", order: DriveOrder, filters: DriveFilters): ReturnType<typeof onlyDeviceStatement>;
 export function drivePageStatement(db: Db, scope: "device" | "mine", order: DriveOrder, filters: DriveFilters) {
-  return statementFor(db, shapeKey(scope, order, filters), () => (scope === "device" ? deviceStatement : onlyDeviceStatement)(db, order, filters));
+  return prepared(db, `drive-page ${shapeKey(scope, order, filters)}`, () => (scope === "device" ? deviceStatement : onlyDeviceStatement)(db, order, filters));
 }
 
 /**
