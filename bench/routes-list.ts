@@ -12,7 +12,10 @@
  * Requests go straight to the Worker's workerd socket (LocalServer.directBase), not through wrangler dev's proxy.
  * Env: ROUTES, CONCURRENCY, REQUESTS, THINK_MS, THINK_RUN_MS.
  * Indexes that serve these queries: routes(dongle_id, start_time_ms), routes(dongle_id, create_time) and
- * segments(dongle_id, log_id, number); the caller's user row, the device and its share come in the same D1 batch.
+ * segments(dongle_id, log_id, number); test/route-list-plans.test.ts checks every list shape seeks them in order.
+ * Each list is one prepared statement (services/route-lists.ts) that also reads the caller's user, device and share.
+ * The last block reads each list against GET /v1/me/ measured in the same run: what the list adds to the cheapest
+ * authenticated D1 request, which is the part this code controls.
  */
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -91,7 +94,9 @@ async function withThinkTime(s: Scenario) {
   return { latencies, perSecond: latencies.length / (THINK_RUN_MS / 1000), errors };
 }
 
-async function measure(server: LocalServer, s: Scenario) {
+interface Measured { label: string; thinkP95: number; cpuPerRequest: number }
+
+async function measure(server: LocalServer, s: Scenario): Promise<Measured> {
   for (let i = 0; i < 30; i++) await (await fetch(s.url(), { headers: s.headers })).arrayBuffer();
   const one = await closedLoop(s, 1, Math.min(REQUESTS, 300));
   const think = await withThinkTime(s);
@@ -100,6 +105,14 @@ async function measure(server: LocalServer, s: Scenario) {
   const cpuPerRequest = (server.workerdCpuMs() - cpu0) / REQUESTS;
   const errors = one.errors + think.errors + full.errors;
   console.log(`${s.label.padEnd(40)} ${pcts(one.latencies)} │ ${pcts(think.latencies)} ${think.perSecond.toFixed(0).padStart(5)} │ ${pcts(full.latencies)} ${full.perSecond.toFixed(0).padStart(5)} ${cpuPerRequest.toFixed(2).padStart(6)}${errors ? `  errors ${errors}` : ""}`);
+  return { label: s.label, thinkP95: percentile(think.latencies, 95), cpuPerRequest };
+}
+
+function againstFloor(floor: Measured, lists: Measured[]) {
+  const signed = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(2)}`.padStart(7);
+  console.log(`\nagainst ${floor.label} in this run (think p95 ${floor.thinkP95.toFixed(1)} ms, CPU ${floor.cpuPerRequest.toFixed(2)} ms/req):`);
+  console.log(`${"".padEnd(40)} ${"CPU ms/req".padStart(10)} ${"think p95".padStart(10)}`);
+  for (const m of lists) console.log(`${m.label.padEnd(40)} ${signed(m.cpuPerRequest - floor.cpuPerRequest).padStart(10)} ${signed(m.thinkP95 - floor.thinkP95).padStart(10)}`);
 }
 
 function header() {
@@ -147,7 +160,9 @@ try {
     { label: "/api/v1/routes (all devices, first 25)", url: () => `${base}/api/v1/routes?limit=25`, headers: auth },
     { label: "/api/v1/routes (all devices, deep cursor)", url: () => `${base}/api/v1/routes?limit=25&cursor=${mid}:${Math.floor(ROUTES / 2)}`, headers: auth },
   ];
-  for (const s of scenarios) await measure(server, s);
+  const results: Measured[] = [];
+  for (const s of scenarios) results.push(await measure(server, s));
+  againstFloor(results[0], results.slice(1));
 } finally {
   server.stop();
 }
