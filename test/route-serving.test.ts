@@ -134,6 +134,14 @@ describe("comma route endpoints", () => {
     expect(typeof rs[0].share_sig).toBe("string");
     const one = (await (await get(`/v1/devices/${device.dongleId}/routes_segments?route_str=${encodeURIComponent(fullname)}`, owner)).json()) as unknown[];
     expect(one).toHaveLength(1);
+    // A time that is not a number is the caller's mistake, said as such (it used to bind as NULL: an empty list).
+    for (const query of ["routes_segments?start=yesterday", "routes_segments?start=0&end=now", "routes?created_before=abc", "routes?created_after=1e999"]) {
+      const bad = await get(`/v1/devices/${device.dongleId}/${query}`, owner);
+      expect(bad.status, query).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: "invalid_request" });
+    }
+    // Absent and empty values are no filter.
+    expect(await (await get(`/v1/devices/${device.dongleId}/routes_segments?start=&end=`, owner)).json()).toHaveLength(1);
   });
 
   it("pages of several routes carry exactly their own segments (routes_segments and /api/v1/routes)", async () => {

@@ -26,6 +26,16 @@ export async function requestFields(c: Context): Promise<Record<string, string>>
   return fields;
 }
 
+/** An optional numeric query parameter (absent or empty: undefined); anything else than a number answers 400. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any router's context
+export function numberQuery(c: Context<any>, name: string): number | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw badRequest("invalid_request", `${name} must be a number`);
+  return value;
+}
+
 /** Parses a JSON body or answers 400, never 500. */
 export async function jsonBody<T = unknown>(c: Context): Promise<T> {
   try {

@@ -8,7 +8,7 @@ import { routes } from "../db/schema";
 import type { AppEnv } from "../http/app-env";
 import { batchesIdentity, callerOf } from "../http/auth";
 import { badRequest, notFound } from "../http/errors";
-import { jsonBody, publicOrigin } from "../http/params";
+import { jsonBody, numberQuery, publicOrigin } from "../http/params";
 import { checkSignature } from "../protocol/signed-url";
 import { loadDeviceFor } from "../services/access";
 import { MEDIA_PATH_PREFIX, serveObject } from "../services/media";
@@ -99,11 +99,9 @@ commaRoutes.get(`${MEDIA_PATH_PREFIX}*`, async (c) => {
 /** Route lists of a device: newest first, `created_before`/`created_after` cursors (new-connect pages with limit=10). */
 commaRoutes.get("/v1/devices/:dongle/routes", batchesIdentity(async (c: Context<AppEnv, "/v1/devices/:dongle/routes">) => {
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 20) || 20, 1), 1000);
-  const before = c.req.query("created_before");
-  const after = c.req.query("created_after");
   const { userId, drives } = await listDeviceDrives(c.var.db, callerOf(c), c.req.param("dongle"), "created", {
-    createdBefore: before ? Number(before) : undefined,
-    createdFrom: after ? Number(after) : undefined,
+    createdBefore: numberQuery(c, "created_before"),
+    createdFrom: numberQuery(c, "created_after"),
   }, limit);
   const origin = publicOrigin(c);
   return c.json(await Promise.all(drives.map(async (r) => routeView(r, { env: c.env, origin, userId, share: await shareSignature(c.env, r.fullname) }))));
@@ -121,13 +119,11 @@ commaRoutes.get("/v1/devices/:dongle/routes/preserved", async (c) => {
 /** comma's official app lists drives through this: start/end (ms) window or one route_str. */
 commaRoutes.get("/v1/devices/:dongle/routes_segments", batchesIdentity(async (c: Context<AppEnv, "/v1/devices/:dongle/routes_segments">) => {
   const routeStr = c.req.query("route_str");
-  const start = c.req.query("start");
-  const end = c.req.query("end");
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
   const { userId, drives } = await listDeviceDrives(c.var.db, callerOf(c), c.req.param("dongle"), "start", {
     fullname: routeStr ? parseRouteName(routeStr).fullname : undefined,
-    startFrom: start ? Number(start) : undefined,
-    startTo: end ? Number(end) : undefined,
+    startFrom: numberQuery(c, "start"),
+    startTo: numberQuery(c, "end"),
   }, limit);
   const origin = publicOrigin(c);
   return c.json(await Promise.all(drives.map(async (r) => routeSegmentsView(r, segmentNumbersOf(r), {
