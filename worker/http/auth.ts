@@ -9,6 +9,7 @@ import { matchedRoutes } from "hono/route";
 import { type Db, prepared } from "../db/client";
 import { devices, users } from "../db/schema";
 import { DeviceJwtError, peekDeviceClaims, verifyDeviceJwt } from "../protocol/device-jwt";
+import { accountGone } from "../services/access";
 import { verifyAccessToken } from "../services/user-tokens";
 import { touchDevice } from "../services/devices";
 import type { AppEnv, Caller, DeviceRow, Principal, UserCaller, UserRow } from "./app-env";
@@ -57,7 +58,7 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | 
   if (peek.alg === "HS256") {
     const userId = await verifyAccessToken(c.env, token);
     const user = await userById(c.var.db).get({ userId });
-    if (!user) throw unauthorized("Account no longer exists", "invalid_token");
+    if (!user) throw accountGone();
     return { kind: "user", user };
   }
   const identity = peek.payload.identity;
@@ -68,7 +69,7 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | 
 }
 
 /**
- * Handlers that load the signed-in user's row in the same D1 batch as their own reads (the route lists: one round
+ * Handlers that read the signed-in user's row in the same D1 statement as their own data (the route lists: one round
  * trip instead of two, which is a third of their cost on local D1). For them `identify` verifies the access token
  * but leaves the row to the handler, which gets the caller from `callerOf` and must pass it to a loader that
  * checks the row (services/route-lists.ts listDeviceDrives / listMyDrives, services/access.ts loadUserWith).

@@ -14,6 +14,7 @@ import type { AppEnv, UserRow } from "../http/app-env";
 import { authenticateDevice, tokenFromRequest } from "../http/auth";
 import { ApiError, forbidden, unauthorized } from "../http/errors";
 import { peekDeviceClaims } from "../protocol/device-jwt";
+import { accountGone } from "./access";
 import { unknownDeviceRole } from "./adoption";
 import { verifyAccessToken } from "./user-tokens";
 
@@ -51,6 +52,6 @@ export async function userFromAccessToken(c: Context<AppEnv>, token: string | nu
   if (peekDeviceClaims(token)?.alg !== "HS256") throw unauthorized("Not a user access token", "invalid_token");
   const userId = await verifyAccessToken(c.env, token);
   const user = await c.var.db.query.users.findFirst({ where: eq(users.id, userId) });
-  if (!user) throw unauthorized("Account no longer exists", "invalid_token");
+  if (!user) throw accountGone();
   return user;
 }

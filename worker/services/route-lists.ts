@@ -135,13 +135,13 @@ export function drivePageStatement(db: Db, scope: "device" | "mine", order: Driv
  * One page (`limit` drives at most) of a device's drives, and the facts about `userId` and that device: undefined
  * when there is no such user (or `userId` is null, for a device calling).
  */
-export async function deviceDrivePage(db: Db, userId: string | null, dongleId: string, order: DriveOrder, filters: DriveFilters, limit: number) {
+async function deviceDrivePage(db: Db, userId: string | null, dongleId: string, order: DriveOrder, filters: DriveFilters, limit: number) {
   const statement = drivePageStatement(db, "device", order, filters);
   return split(await statement.all({ ...filterValues(filters), userId, dongleId, limit }));
 }
 
 /** One page of drives of the caller's only device (empty when they see several: `facts.dongleIds` names them). */
-export async function onlyDeviceDrivePage(db: Db, userId: string, order: DriveOrder, filters: DriveFilters, limit: number) {
+async function onlyDeviceDrivePage(db: Db, userId: string, order: DriveOrder, filters: DriveFilters, limit: number) {
   const statement = drivePageStatement(db, "mine", order, filters);
   return split(await statement.all({ ...filterValues(filters), userId, limit }));
 }
