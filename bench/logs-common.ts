@@ -5,7 +5,8 @@ import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { ListElem } from "../test/fixtures/capnp-writer";
-import { can, clocks, controlsStateNew, event, fakeJpeg, gps, initData, qRoadEncodeIdx, roadCameraState, selfdriveState, sentinel, SYN_DRIVE, SYN_INIT, SYN_WALL_OFFSET, thumbnail } from "../test/fixtures/openpilot-log";
+import { can, clocks, controlsStateNew, event, gps, initData, qRoadEncodeIdx, roadCameraState, selfdriveState, sentinel, SYN_DRIVE, SYN_INIT, SYN_WALL_OFFSET, thumbnail } from "../test/fixtures/openpilot-log";
+import { syntheticJpeg } from "../test/fixtures/jpeg";
 
 v8.setFlagsFromString("--expose-gc");
 export const gc: () => void = vm.runInNewContext("gc");
@@ -109,7 +110,7 @@ export function generateSyntheticRlog(target: number, sink: (b: Uint8Array) => v
     }
     if (ms % 100 === 0) put(gps(t + 7e5, { lat: 58 + rs * 1e-4, lng: 26 + rs * 1e-4, speed: SYN_DRIVE.speedAt(rs), external: true, unixMs: Number((BigInt(t) + SYN_WALL_OFFSET) / 1_000_000n) }));
     if (ms % 10_000 === 0) put(clocks(t + 8e5, BigInt(t + 8e5) + SYN_WALL_OFFSET));
-    if (ms === 5000) put(thumbnail(t, 100, fakeJpeg(15_000)));
+    if (ms === 5000) put(thumbnail(t, 100, syntheticJpeg(15_000)));
   }
   put(sentinel(SYN_INIT + 61 * S, 1));
   return { bytes, messages };

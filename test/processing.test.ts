@@ -12,7 +12,8 @@ import { deriveSegment } from "../worker/logs";
 import type { UploadQueueMessage } from "../worker/queue/messages";
 import { derivedKey } from "../worker/services/route-views";
 import { newRouteName } from "./device-sim/route";
-import { fakeJpeg, SYN_CAR, SYN_INIT, SYN_WALL_OFFSET, syntheticSegment } from "./fixtures/openpilot-log";
+import { SYN_CAR, SYN_INIT, SYN_WALL_OFFSET, syntheticSegment } from "./fixtures/openpilot-log";
+import { syntheticJpeg } from "./fixtures/jpeg";
 import { qcameraTs, synNewBz2Level1, synNewZst, synOldBz2 } from "./fixtures/log-fixtures.generated";
 import { bootLog, keyOf, qlogZst, r2Bytes, r2Json, routeRow, segmentRows, simDevice, uploadAndSettle } from "./processing-helpers";
 
@@ -39,7 +40,7 @@ describe("qlog processing", () => {
       expect(await r2Json(derivedKey(device.dongleId, route, n, "coords.json"))).toEqual(expected.coords);
       expect(await r2Json(derivedKey(device.dongleId, route, n, "events.json"))).toEqual(expected.events);
       // The segment's qlog thumbnail is its sprite (fixture JPEG seeded with segment + 1).
-      expect(await r2Bytes(derivedKey(device.dongleId, route, n, "sprite.jpg"))).toEqual(fakeJpeg(3000, n + 1));
+      expect(await r2Bytes(derivedKey(device.dongleId, route, n, "sprite.jpg"))).toEqual(syntheticJpeg(3000, n + 1));
     }
     const coords0 = (await r2Json(derivedKey(device.dongleId, route, 0, "coords.json"))) as { t: number; lat: number }[];
     expect(coords0[0].t).toBe(3); // the first fix comes 3 s into the route

@@ -10,6 +10,7 @@
  *   randrange(0, min(128, 2**retries)) seconds;
  * - sends forwardLogs / storeStats and waits up to 100 s for the reply; uploads run only while connected.
  */
+import { syntheticJpeg } from "../fixtures/jpeg";
 import { sleep, realClock, type Clock } from "./clock";
 import type { SimDevice } from "./device";
 import { deviceMethods, defaultMessages, SimUploadQueue, type SimDeviceData } from "./athena-methods";
@@ -74,7 +75,7 @@ export class SimAthena {
     const files = opts.files ?? sampleFiles();
     this.data = {
       files,
-      snapshot: fakeJpeg(opts.snapshotBytes ?? 2048),
+      snapshot: syntheticJpeg(opts.snapshotBytes ?? 2048),
       version: { version: opts.device.version, remote: "github.com/commaai/openpilot", branch: "release3", commit: "f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed" },
       messages: defaultMessages(() => this.clock.now()),
     };
@@ -273,14 +274,6 @@ export function sampleFiles(route = "0000002a--0123456789"): Map<string, Uint8Ar
   }
   files.set("boot/0000002a--0123456789.zst", enc.encode("boot log"));
   return files;
-}
-
-function fakeJpeg(size: number): Uint8Array {
-  const bytes = new Uint8Array(Math.max(size, 4));
-  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) & 0xff;
-  bytes.set([0xff, 0xd8], 0);
-  bytes.set([0xff, 0xd9], bytes.length - 2);
-  return bytes;
 }
 
 /** SwagLogFileFormatter lines: NDJSON, typed msg keys, ctx with the device's identity. */

@@ -13,6 +13,7 @@ import {
   zstdStored,
 } from "../../test/fixtures/openpilot-log";
 import { deriveSegment, spriteThumbnail } from "./derive";
+import { syntheticJpeg } from "../../test/fixtures/jpeg";
 import { LogFormatError } from "./errors";
 import { aggregateRoute } from "./route";
 import { scanRlog } from "./scan";
@@ -142,6 +143,16 @@ describe("deriveSegment on synthetic qlogs", () => {
     const b = await deriveSegment(raw, { bookmarkButtonAsUserFlag: true });
     expect(b.events.filter((e) => e.type === "user_flag")).toHaveLength(3);
     expect(b.meta.userFlags).toBe(3);
+  });
+
+  it("takes the first thumbnail that is a JPEG for sprite.jpg, and none when no payload is one", () => {
+    const info = (frameId: number, jpeg: Uint8Array) => ({ logMonoTime: frameId, frameId, timestampEof: 0, encoding: 0, jpeg });
+    const garbage = info(1, new Uint8Array([0xff, 0xd8, 0x27, 0xc4, 0xf9, 0x95, 0xd9, 0x9c])); // SOI, then no marker
+    const real = info(2, syntheticJpeg(1000, 1));
+    expect(spriteThumbnail([garbage, real])).toBe(real);
+    expect(spriteThumbnail([real, info(3, syntheticJpeg(1000, 2))])).toBe(real);
+    expect(spriteThumbnail([garbage])).toBeNull();
+    expect(spriteThumbnail([])).toBeNull();
   });
 
   it("extracts the thumbnail JPEG and segment metadata", async () => {

@@ -7,6 +7,7 @@ import { frameMessages, type CapnpMessage, type FramerOptions } from "./capnp";
 import { openLog, type ContainerKind } from "./container";
 import { buildCoords, type CoordPoint, type FixSample } from "./coords";
 import { LogFormatError } from "./errors";
+import { jpegInfo } from "./jpeg";
 import {
   eventName,
   readCarParams,
@@ -289,5 +290,8 @@ export async function deriveSegment(src: ByteSource, opts: DeriveOptions = {}): 
   return c.finish({ container: log.kind, compressedBytes: log.compressedBytes, decompressedBytes: r.bytes, truncated: r.truncated });
 }
 
-/** The thumbnail comma's sprite.jpg corresponds to: the first one (~5 s into the segment). */
-export const spriteThumbnail = (thumbs: readonly ThumbnailInfo[]): ThumbnailInfo | null => thumbs[0] ?? null;
+/**
+ * The thumbnail comma's sprite.jpg corresponds to: the first one (~5 s into the segment). A payload that is not a
+ * JPEG (no SOI/SOF) is passed over, so sprite.jpg is never bytes an image decoder rejects.
+ */
+export const spriteThumbnail = (thumbs: readonly ThumbnailInfo[]): ThumbnailInfo | null => thumbs.find((t) => jpegInfo(t.jpeg) !== null) ?? null;
