@@ -63,6 +63,12 @@ describe("sign up → pair → drive → route page → offline", () => {
       return page.locator(`a[href="${routeUrl}"]`).count();
     }, { timeout: 60_000, interval: 1000 }).toBe(1);
     await expect.poll(() => page.locator(`a[href="${routeUrl}"] .route-stats`).textContent(), { timeout: 10_000 }).toMatch(/Engaged\d+\s?%/);
+    // The card's thumbnail (sprite.jpg of segment 0) is a picture the browser decodes, not the fallback icon.
+    await expect.poll(async () => {
+      await page.reload();
+      await page.waitForLoadState("networkidle");
+      return page.locator(`a[href="${routeUrl}"] .route-thumb img`).evaluate((img: HTMLImageElement) => img.naturalWidth).catch(() => 0);
+    }, { timeout: 30_000, interval: 1000 }).toBeGreaterThan(0);
   });
 
   it("opens the drive: map draws the track, video plays, the timeline seeks the video", async () => {
@@ -89,8 +95,9 @@ describe("sign up → pair → drive → route page → offline", () => {
     await bar.focus();
     await page.keyboard.press("Home");
     await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeLessThan(0.2);
-    await expect.poll(() => page.locator(".span-engaged").count()).toBeGreaterThan(0);
-    expect(await page.locator(".span-user_flag").count()).toBe(1);
+    await expect.poll(() => page.locator(".timeline-bar .span-engaged").count()).toBeGreaterThan(0);
+    // The drive's one user flag, on the bar (the legend has a swatch with the same class).
+    await expect.poll(() => page.locator(".timeline-bar .span-user_flag").count(), { timeout: 15_000 }).toBe(1);
     await screenshot(page, "route-desktop-dark");
   });
 
@@ -108,7 +115,7 @@ describe("sign up → pair → drive → route page → offline", () => {
     await context.setOffline(true);
     await page.reload();
     await expect.poll(() => page.getByText("You are offline").isVisible(), { timeout: 10_000 }).toBe(true);
-    await expect.poll(() => page.locator(".span-engaged").count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator(".timeline-bar .span-engaged").count(), { timeout: 15_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.locator(".route-map").getAttribute("data-track"), { timeout: 30_000 }).toBe("drawn");
     await expect.poll(() => page.getByText("The video is not available offline.").isVisible()).toBe(true);
     await screenshot(page, "route-desktop-offline");
