@@ -1,5 +1,5 @@
 /**
- * `npm test`: type-check, the workerd suite (vitest + @cloudflare/vitest-plugin), then the browser suite
+ * `npm test`: type-check, Biome (lint + format check), the workerd suite (vitest + @cloudflare/vitest-plugin), then the browser suite
  * when it exists. Ends with one plain "N passed, N failed" line that CI parsers understand.
  */
 import { spawnSync } from "node:child_process";
@@ -29,6 +29,7 @@ function countVitest(file: string) {
 
 const only = process.argv.slice(2);
 step("typecheck", "npm", ["run", "--silent", "typecheck"]);
+step("lint and format (Biome)", "npx", ["biome", "check", "."]);
 
 const workersReport = path.join(resultsDir, "workers.json");
 step("workers tests (workerd)", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${workersReport}`, ...only]);
