@@ -10,7 +10,9 @@ import { generateDeviceKeys } from "../test/device-sim/keys";
 export async function createAccount(base: string): Promise<{ auth: Record<string, string> }> {
   const email = `bench-${crypto.randomUUID().slice(0, 8)}@example.com`;
   const res = await fetch(`${base}/api/v1/auth/register`, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email, password: "Correct-Horse-42-battery" }),
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password: "Correct-Horse-42-battery" }),
   });
   if (res.status !== 201) throw new Error(`register failed ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { access_token: string };
@@ -26,7 +28,11 @@ export async function registerDevice(base: string): Promise<SimDevice> {
 }
 
 export async function pair(base: string, auth: Record<string, string>, device: SimDevice): Promise<void> {
-  const res = await fetch(`${base}/v2/pilotpair/`, { method: "POST", headers: auth, body: new URLSearchParams({ pair_token: await device.pairToken() }) });
+  const res = await fetch(`${base}/v2/pilotpair/`, {
+    method: "POST",
+    headers: auth,
+    body: new URLSearchParams({ pair_token: await device.pairToken() }),
+  });
   if (res.status !== 200) throw new Error(`pairing failed ${res.status}`);
 }
 
@@ -34,12 +40,14 @@ export async function pair(base: string, auth: Record<string, string>, device: S
 export async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
   return out;
 }
 
@@ -62,11 +70,17 @@ export function workerdPidsUnder(root: number): number[] {
       const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
       names.set(Number(entry), /Name:\s+(\S+)/.exec(status)?.[1] ?? "");
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   const out: number[] = [];
   const stack = [root];
-  while (stack.length) for (const c of children.get(stack.pop()!) ?? []) { out.push(c); stack.push(c); }
+  while (stack.length)
+    for (const c of children.get(stack.pop()!) ?? []) {
+      out.push(c);
+      stack.push(c);
+    }
   return out.filter((pid) => names.get(pid) === "workerd");
 }
 
@@ -78,7 +92,9 @@ export function cpuSeconds(pids: Iterable<number>): number {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the full line)
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return ticks / CLK_TCK;
 }
@@ -89,7 +105,9 @@ export function rssBytes(pids: Iterable<number>): number {
   for (const pid of pids) {
     try {
       kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return kb * 1024;
 }

@@ -19,7 +19,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Isolate heap after a forced GC; null if the inspector does not answer (it is a dev tool, not guaranteed). */
 async function heapAfterGc(isolate: IsolateMemory): Promise<number | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), 20_000); });
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), 20_000);
+  });
   try {
     return await Promise.race([isolate.collectGarbage().then(() => isolate.used()), timeout]);
   } finally {
@@ -42,7 +44,12 @@ try {
   console.log(`connecting ${N} athena sockets…`);
   const t0 = performance.now();
   await pool(devices, 32, async (device) => {
-    const sim = new SimAthena({ device, host: server.base.replace(/^http/, "ws"), transport: nodeTransport(), autoUpload: false });
+    const sim = new SimAthena({
+      device,
+      host: server.base.replace(/^http/, "ws"),
+      transport: nodeTransport(),
+      autoUpload: false,
+    });
     sims.push(sim);
     sim.start();
     await sim.waitConnected(60_000);
@@ -65,18 +72,33 @@ try {
 
   const reconnects = sims.reduce((n, s) => n + s.reconnects, 0);
   const timeouts = sims.reduce((n, s) => n + s.stats.readTimeouts, 0);
-  console.log(`\n${N} idle athena sockets on one local workerd, keepalive every ${KEEPALIVE_INTERVAL_MS / 1000} s, ${WINDOW_S} s window`);
-  console.log(`workerd RSS            ${(base.rss / MB).toFixed(1)} MB → ${(held.rss / MB).toFixed(1)} MB   = ${((held.rss - base.rss) / N / 1024).toFixed(1)} KB per socket`);
+  console.log(
+    `\n${N} idle athena sockets on one local workerd, keepalive every ${KEEPALIVE_INTERVAL_MS / 1000} s, ${WINDOW_S} s window`,
+  );
+  console.log(
+    `workerd RSS            ${(base.rss / MB).toFixed(1)} MB → ${(held.rss / MB).toFixed(1)} MB   = ${((held.rss - base.rss) / N / 1024).toFixed(1)} KB per socket`,
+  );
   // Without a baseline (the inspector may not answer before the isolate served a request), the whole heap / N
   // is still an upper bound per socket.
-  const heapPerSocket = held.heap === null ? "n/a"
-    : base.heap !== null ? `${((held.heap - base.heap) / N / 1024).toFixed(1)} KB per socket`
-    : `≤ ${(held.heap / N / 1024).toFixed(1)} KB per socket (whole heap / N)`;
+  const heapPerSocket =
+    held.heap === null
+      ? "n/a"
+      : base.heap !== null
+        ? `${((held.heap - base.heap) / N / 1024).toFixed(1)} KB per socket`
+        : `≤ ${(held.heap / N / 1024).toFixed(1)} KB per socket (whole heap / N)`;
   console.log(`isolate heap (post-GC) ${mb(base.heap)} → ${mb(held.heap)}   = ${heapPerSocket}`);
-  console.log(`workerd CPU            ${cpu.toFixed(2)} s in ${WINDOW_S} s = ${((cpu / WINDOW_S) * 100).toFixed(1)} % of one core`);
-  console.log(`                       = ${((cpu / WINDOW_S / N) * 1e6).toFixed(1)} µs CPU per socket per second, ${served ? ((cpu / served) * 1e3).toFixed(2) : "n/a"} ms per keepalive round trip (${served} echoes answered)`);
-  console.log(`  per workerd process  ${perPid.join("; ")} (wrangler dev runs a proxy workerd in front of the Worker's)`);
-  console.log(`client (Node) CPU      ${((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(2)} s (simulated devices, not the server)`);
+  console.log(
+    `workerd CPU            ${cpu.toFixed(2)} s in ${WINDOW_S} s = ${((cpu / WINDOW_S) * 100).toFixed(1)} % of one core`,
+  );
+  console.log(
+    `                       = ${((cpu / WINDOW_S / N) * 1e6).toFixed(1)} µs CPU per socket per second, ${served ? ((cpu / served) * 1e3).toFixed(2) : "n/a"} ms per keepalive round trip (${served} echoes answered)`,
+  );
+  console.log(
+    `  per workerd process  ${perPid.join("; ")} (wrangler dev runs a proxy workerd in front of the Worker's)`,
+  );
+  console.log(
+    `client (Node) CPU      ${((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(2)} s (simulated devices, not the server)`,
+  );
   console.log(`device sessions        ${reconnects} reconnect(s), ${timeouts} read timeout(s)`);
 } finally {
   await Promise.all(sims.map((s) => s.stop().catch(() => {})));

@@ -27,15 +27,50 @@ export async function startSnapshotServer(): Promise<SnapshotServer> {
   cpSync(ROOT, dir, { recursive: true, filter: (src) => !SKIP.has(path.relative(ROOT, src).split(path.sep)[0]) });
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
   const persist = path.join(dir, ".state");
-  run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: dir, stdio: "ignore", env: { ...OFFLINE_ENV, CI: "true" } });
+  run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+    cwd: dir,
+    stdio: "ignore",
+    env: { ...OFFLINE_ENV, CI: "true" },
+  });
   const port = 8900 + Math.floor(Math.random() * 90);
   const inspectorPort = port + 1000;
-  const child = spawn("npx", ["wrangler", "dev", "--inspector-port", String(inspectorPort), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--show-interactive-dev-session=false", "--log-level", "error"], {
-    cwd: dir, env: OFFLINE_ENV, detached: true, stdio: ["ignore", "ignore", "inherit"],
-  });
-  const stop = () => { try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ } };
+  const child = spawn(
+    "npx",
+    [
+      "wrangler",
+      "dev",
+      "--inspector-port",
+      String(inspectorPort),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persist,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "error",
+    ],
+    {
+      cwd: dir,
+      env: OFFLINE_ENV,
+      detached: true,
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  const stop = () => {
+    try {
+      process.kill(-child.pid!, "SIGTERM");
+    } catch {
+      /* gone */
+    }
+  };
   // wrangler runs in its own process group: take it down with us however the bench ends.
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => { stop(); process.exit(130); });
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      stop();
+      process.exit(130);
+    });
   process.once("exit", stop);
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(base, 90_000);

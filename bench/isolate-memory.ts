@@ -19,14 +19,20 @@ export class IsolateMemory {
   static async connect(inspectorPort: number): Promise<IsolateMemory> {
     // wrangler's inspector proxy only answers clients that send an Origin.
     const ws = new WebSocket(`ws://127.0.0.1:${inspectorPort}/ws`, { headers: { Origin: "http://127.0.0.1" } });
-    await new Promise((resolve, reject) => { ws.once("open", resolve); ws.once("error", reject); });
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
     return new IsolateMemory(ws);
   }
 
   send<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, (v) => { this.pending.delete(id); resolve(v as T); });
+      this.pending.set(id, (v) => {
+        this.pending.delete(id);
+        resolve(v as T);
+      });
       this.ws.send(JSON.stringify({ id, method, params }));
     });
   }

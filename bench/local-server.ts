@@ -35,9 +35,13 @@ function listeningPorts(pids: number[]): number[] {
         try {
           const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
           if (m) inodes.add(m[1]);
-        } catch { /* fd closed */ }
+        } catch {
+          /* fd closed */
+        }
       }
-    } catch { /* process exited */ }
+    } catch {
+      /* process exited */
+    }
   }
   const ports: number[] = [];
   for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
@@ -54,18 +58,26 @@ function descendants(pid: number): number[] {
     try {
       const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch { /* process exited */ }
+    } catch {
+      /* process exited */
+    }
   }
   const out: number[] = [];
   const stack = [pid];
-  while (stack.length) for (const c of children.get(stack.pop()!) ?? []) { out.push(c); stack.push(c); }
+  while (stack.length)
+    for (const c of children.get(stack.pop()!) ?? []) {
+      out.push(c);
+      stack.push(c);
+    }
   return out;
 }
 
 /** utime + stime of a process in ms (clock ticks of 10 ms). */
 function cpuMsOf(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+      .replace(/^.*\) /, "")
+      .split(" ");
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return 0;
@@ -75,7 +87,10 @@ function cpuMsOf(pid: number): number {
 function rssOf(pid: number): { name: string; rss: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    return { name: /Name:\s+(\S+)/.exec(status)?.[1] ?? "", rss: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024 };
+    return {
+      name: /Name:\s+(\S+)/.exec(status)?.[1] ?? "",
+      rss: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024,
+    };
   } catch {
     return { name: "", rss: 0 };
   }
@@ -88,19 +103,50 @@ export async function startLocalServer(opts: { port?: number; config?: string } 
   const configArgs = opts.config ? ["--config", opts.config] : [];
   if (!opts.config) {
     ensureDevVars();
-    run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { stdio: "ignore", env: { ...OFFLINE_ENV, CI: "true" } });
+    run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+      stdio: "ignore",
+      env: { ...OFFLINE_ENV, CI: "true" },
+    });
   }
   const inspectorPort = port + 1000;
-  const child = spawn("npx", ["wrangler", "dev", ...configArgs, "--inspector-port", String(inspectorPort), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--show-interactive-dev-session=false", "--log-level", "warn"], {
-    cwd: ROOT, env: OFFLINE_ENV, detached: true, stdio: ["ignore", process.env.BENCH_SERVER_LOG ? "inherit" : "ignore", "inherit"],
-  });
+  const child = spawn(
+    "npx",
+    [
+      "wrangler",
+      "dev",
+      ...configArgs,
+      "--inspector-port",
+      String(inspectorPort),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persist,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
+    {
+      cwd: ROOT,
+      env: OFFLINE_ENV,
+      detached: true,
+      stdio: ["ignore", process.env.BENCH_SERVER_LOG ? "inherit" : "ignore", "inherit"],
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(base, 90_000);
   return {
     base,
     inspectorPort,
     persistDir: persist,
-    stop: () => { try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ } },
+    stop: () => {
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+    },
     directBase: async () => {
       // The Worker answers an unknown API path with its own JSON 404; the proxy's port is the public one.
       for (const p of listeningPorts(descendants(child.pid!))) {
@@ -111,7 +157,14 @@ export async function startLocalServer(opts: { port?: number; config?: string } 
       }
       throw new Error("could not find the Worker's workerd socket behind wrangler dev");
     },
-    workerdCpuMs: () => descendants(child.pid!).filter((pid) => rssOf(pid).name === "workerd").reduce((a, pid) => a + cpuMsOf(pid), 0),
-    workerdRss: () => descendants(child.pid!).map(rssOf).filter((p) => p.name === "workerd").reduce((a, p) => a + p.rss, 0),
+    workerdCpuMs: () =>
+      descendants(child.pid!)
+        .filter((pid) => rssOf(pid).name === "workerd")
+        .reduce((a, pid) => a + cpuMsOf(pid), 0),
+    workerdRss: () =>
+      descendants(child.pid!)
+        .map(rssOf)
+        .filter((p) => p.name === "workerd")
+        .reduce((a, p) => a + p.rss, 0),
   };
 }

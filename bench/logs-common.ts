@@ -5,7 +5,22 @@ import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { ListElem } from "../test/fixtures/capnp-writer";
-import { can, clocks, controlsStateNew, event, gps, initData, qRoadEncodeIdx, roadCameraState, selfdriveState, sentinel, SYN_DRIVE, SYN_INIT, SYN_WALL_OFFSET, thumbnail } from "../test/fixtures/openpilot-log";
+import {
+  can,
+  clocks,
+  controlsStateNew,
+  event,
+  gps,
+  initData,
+  qRoadEncodeIdx,
+  roadCameraState,
+  selfdriveState,
+  sentinel,
+  SYN_DRIVE,
+  SYN_INIT,
+  SYN_WALL_OFFSET,
+  thumbnail,
+} from "../test/fixtures/openpilot-log";
 import { syntheticJpeg } from "../test/fixtures/jpeg";
 
 v8.setFlagsFromString("--expose-gc");
@@ -45,7 +60,10 @@ export class MemPeak {
 }
 
 /** Wrap a chunk source so every chunk pulled samples memory. */
-export async function* sampled(src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, mp: MemPeak): AsyncGenerator<Uint8Array> {
+export async function* sampled(
+  src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  mp: MemPeak,
+): AsyncGenerator<Uint8Array> {
   for await (const c of src as AsyncIterable<Uint8Array>) {
     mp.sample();
     yield c;
@@ -72,7 +90,10 @@ export async function cpuTime<T>(fn: () => Promise<T>): Promise<{ cpuMs: number;
 }
 
 /** Synthetic rlog at full service rates (see logs-rlog.ts); calls put() per message until `target` bytes. */
-export function generateSyntheticRlog(target: number, sink: (b: Uint8Array) => void): { bytes: number; messages: number } {
+export function generateSyntheticRlog(
+  target: number,
+  sink: (b: Uint8Array) => void,
+): { bytes: number; messages: number } {
   let bytes = 0,
     messages = 0;
   const put = (b: Uint8Array) => {
@@ -108,11 +129,19 @@ export function generateSyntheticRlog(target: number, sink: (b: Uint8Array) => v
       put(roadCameraState(t + 5e5, ms / 50, t));
       put(qRoadEncodeIdx(t + 6e5, ms / 50, 0));
     }
-    if (ms % 100 === 0) put(gps(t + 7e5, { lat: 58 + rs * 1e-4, lng: 26 + rs * 1e-4, speed: SYN_DRIVE.speedAt(rs), external: true, unixMs: Number((BigInt(t) + SYN_WALL_OFFSET) / 1_000_000n) }));
+    if (ms % 100 === 0)
+      put(
+        gps(t + 7e5, {
+          lat: 58 + rs * 1e-4,
+          lng: 26 + rs * 1e-4,
+          speed: SYN_DRIVE.speedAt(rs),
+          external: true,
+          unixMs: Number((BigInt(t) + SYN_WALL_OFFSET) / 1_000_000n),
+        }),
+      );
     if (ms % 10_000 === 0) put(clocks(t + 8e5, BigInt(t + 8e5) + SYN_WALL_OFFSET));
     if (ms === 5000) put(thumbnail(t, 100, syntheticJpeg(15_000)));
   }
   put(sentinel(SYN_INIT + 61 * S, 1));
   return { bytes, messages };
 }
-

@@ -15,14 +15,20 @@ import { fmt, generateSyntheticRlog, hasReal, readReal } from "./logs-common";
 const parts: Uint8Array[] = [];
 generateSyntheticRlog(8e6, (b) => parts.push(b));
 const rlogRaw = Buffer.concat(parts);
-const sh = (args: string[], input: Uint8Array) => new Uint8Array(execFileSync(args[0], args.slice(1), { input, maxBuffer: 1 << 30 }));
+const sh = (args: string[], input: Uint8Array) =>
+  new Uint8Array(execFileSync(args[0], args.slice(1), { input, maxBuffer: 1 << 30 }));
 const inputs: { name: string; raw: Uint8Array; zst: Uint8Array; bz2: Uint8Array }[] = [];
 if (hasReal()) {
   const zst = readReal("0/qlog.zst");
   const raw = sh(["zstd", "-d", "-c"], zst);
   inputs.push({ name: "real qlog 0", raw, zst, bz2: readReal("derived/0/qlog.bz2") });
 }
-inputs.push({ name: "synthetic rlog", raw: rlogRaw, zst: sh(["zstd", "-10", "-q", "--no-check", "-c"], rlogRaw), bz2: sh(["bzip2", "-9", "-c"], rlogRaw) });
+inputs.push({
+  name: "synthetic rlog",
+  raw: rlogRaw,
+  zst: sh(["zstd", "-10", "-q", "--no-check", "-c"], rlogRaw),
+  bz2: sh(["bzip2", "-9", "-c"], rlogRaw),
+});
 
 async function* src(b: Uint8Array) {
   yield* chunked(b, 64 * 1024);
@@ -45,12 +51,20 @@ async function best(fn: () => Promise<unknown>, n = 10, warm = 10) {
 }
 const rate = (bytes: number, ms: number) => `${fmt(bytes / 1e6 / (ms / 1000), 0).padStart(5)} MB/s (${fmt(ms, 1)} ms)`;
 
-console.log(`decoder throughput, MB/s of decompressed output, best of 10 after 10 warm-up runs, node ${process.version}`);
+console.log(
+  `decoder throughput, MB/s of decompressed output, best of 10 after 10 warm-up runs, node ${process.version}`,
+);
 for (const x of inputs) {
   const mbRaw = (x.raw.length / 1e6).toFixed(1);
-  console.log(`\n${x.name}: ${mbRaw} MB raw, zstd ${(x.zst.length / 1e6).toFixed(2)} MB, bz2 ${(x.bz2.length / 1e6).toFixed(2)} MB`);
-  console.log(`  zstd  fzstd streaming     ${rate(x.raw.length, await best(() => drain(zstdDecompressStream(src(x.zst)))))}`);
-  console.log(`  bzip2 ours (streaming)    ${rate(x.raw.length, await best(() => drain(bzip2DecompressStream(src(x.bz2))), 3, 1))}`);
+  console.log(
+    `\n${x.name}: ${mbRaw} MB raw, zstd ${(x.zst.length / 1e6).toFixed(2)} MB, bz2 ${(x.bz2.length / 1e6).toFixed(2)} MB`,
+  );
+  console.log(
+    `  zstd  fzstd streaming     ${rate(x.raw.length, await best(() => drain(zstdDecompressStream(src(x.zst)))))}`,
+  );
+  console.log(
+    `  bzip2 ours (streaming)    ${rate(x.raw.length, await best(() => drain(bzip2DecompressStream(src(x.bz2))), 3, 1))}`,
+  );
   const nat = await best(async () => sh(["bzip2", "-d", "-c"], x.bz2), 3, 1);
   console.log(`  bzip2 native bzip2 -d     ${rate(x.raw.length, nat)}  (reference, includes process spawn)`);
   console.log(`  capnp frame + header walk ${rate(x.raw.length, await best(() => scanRlog(src(x.raw))))}`);

@@ -10,7 +10,10 @@ import { cpuTime, fmt, hasReal, mb, MemPeak, readReal, sampled, stats } from "./
 
 const inputs: { name: string; bytes: Uint8Array }[] = hasReal()
   ? [0, 1, 2].map((n) => ({ name: `real ${n}/qlog.zst`, bytes: readReal(`${n}/qlog.zst`) }))
-  : [0, 1, 2].map((n) => ({ name: `synthetic seg ${n} (raw)`, bytes: syntheticSegment({ segment: n, routeSegments: 3 }) }));
+  : [0, 1, 2].map((n) => ({
+      name: `synthetic seg ${n} (raw)`,
+      bytes: syntheticSegment({ segment: n, routeSegments: 3 }),
+    }));
 if (hasReal()) inputs.push({ name: "real derived/0/qlog.bz2", bytes: readReal("derived/0/qlog.bz2") });
 const CHUNK = 64 * 1024;
 const run = (b: Uint8Array) => deriveSegment(chunked(b, CHUNK));
@@ -31,7 +34,12 @@ for (const x of inputs) {
   const log = await openLog(sampled(chunked(x.bytes, CHUNK), mp));
   const col = new SegmentCollector();
   const fr = await frameMessages(sampled(log.chunks, mp), col.onMessage);
-  const d = col.finish({ container: log.kind, compressedBytes: log.compressedBytes, decompressedBytes: fr.bytes, truncated: fr.truncated });
+  const d = col.finish({
+    container: log.kind,
+    compressedBytes: log.compressedBytes,
+    decompressedBytes: fr.bytes,
+    truncated: fr.truncated,
+  });
   const c = stats(cpu),
     w = stats(wall);
   console.log(

@@ -30,7 +30,10 @@ const fileChunks = (p: string) => createReadStream(p, { highWaterMark: 64 * 1024
 try {
   const t0 = performance.now();
   const { bytes, messages } = writeSyntheticRlog();
-  execFileSync("sh", ["-c", `zstd -10 -q --no-check -c < '${rawPath}' > '${rawPath}.zst' && bzip2 -9 -c < '${rawPath}' > '${rawPath}.bz2'`]);
+  execFileSync("sh", [
+    "-c",
+    `zstd -10 -q --no-check -c < '${rawPath}' > '${rawPath}.zst' && bzip2 -9 -c < '${rawPath}' > '${rawPath}.bz2'`,
+  ]);
   console.log(
     `synthetic rlog: ${mb(bytes)} raw, ${messages} messages; zstd ${mb(statSync(rawPath + ".zst").size)}, bz2 ${mb(statSync(rawPath + ".bz2").size)} (made in ${fmt((performance.now() - t0) / 1000)} s)`,
   );
@@ -46,7 +49,12 @@ try {
     const log = await openLog(sampled(fileChunks(file), mp));
     const col = new SegmentCollector();
     const d = await cpuTime(() => frameMessages(sampled(log.chunks, mp), col.onMessage));
-    const out = col.finish({ container: log.kind, compressedBytes: log.compressedBytes, decompressedBytes: d.result.bytes, truncated: d.result.truncated });
+    const out = col.finish({
+      container: log.kind,
+      compressedBytes: log.compressedBytes,
+      decompressedBytes: d.result.bytes,
+      truncated: d.result.truncated,
+    });
     console.log(
       `${label.padEnd(4)} scanRlog: CPU ${fmt(s.cpuMs, 0)} ms, wall ${fmt(s.wallMs, 0)} ms (${fmt(bytes / 1e6 / (s.wallMs / 1000))} MB/s raw), ${s.result.messages} msgs | ` +
         `deriveSegment: wall ${fmt(d.wallMs, 0)} ms, peak extra JS mem ${mb(mp.peak)}, ${out.coords.length} coords, ${out.events.length} events`,

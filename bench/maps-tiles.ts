@@ -14,7 +14,10 @@ import path from "node:path";
 import { OFFLINE_ENV, ROOT, ensureDevVars, run, waitForHttp } from "../scripts/lib";
 
 const args = process.argv.slice(2);
-const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const ARCHIVE = path.join(ROOT, "tiles", "build", "world.pmtiles");
 
 async function startServer(config: string | undefined): Promise<{ base: string; stop: () => void }> {
@@ -22,17 +25,52 @@ async function startServer(config: string | undefined): Promise<{ base: string; 
   const persist = mkdtempSync(path.join(tmpdir(), "edge-maps-bench-"));
   const cfg = config ? ["--config", config] : [];
   ensureDevVars();
-  run("npx", ["wrangler", "r2", "object", "put", "edge-connect-media/maps/world.pmtiles", "--file", ARCHIVE, "--local", "--persist-to", persist, ...cfg],
-    { stdio: "ignore", env: { ...OFFLINE_ENV, CI: "true" } });
+  run(
+    "npx",
+    [
+      "wrangler",
+      "r2",
+      "object",
+      "put",
+      "edge-connect-media/maps/world.pmtiles",
+      "--file",
+      ARCHIVE,
+      "--local",
+      "--persist-to",
+      persist,
+      ...cfg,
+    ],
+    { stdio: "ignore", env: { ...OFFLINE_ENV, CI: "true" } },
+  );
   const port = 8900 + Math.floor(Math.random() * 90);
-  const child = spawn("npx", ["wrangler", "dev", ...cfg, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--show-interactive-dev-session=false", "--log-level", "warn"],
-    { cwd: ROOT, env: OFFLINE_ENV, detached: true, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(
+    "npx",
+    [
+      "wrangler",
+      "dev",
+      ...cfg,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persist,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
+    { cwd: ROOT, env: OFFLINE_ENV, detached: true, stdio: ["ignore", "ignore", "inherit"] },
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(base, 90_000);
   return {
     base,
     stop: () => {
-      try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        /* gone */
+      }
       rmSync(persist, { recursive: true, force: true });
     },
   };
@@ -41,9 +79,10 @@ async function startServer(config: string | undefined): Promise<{ base: string; 
 /** Every tile of z0–3 plus a fixed pseudo-random sample of z4–6 (deterministic, so runs compare). */
 function tileList(): string[] {
   const out: string[] = [];
-  for (let z = 0; z <= 3; z++) for (let x = 0; x < 2 ** z; x++) for (let y = 0; y < 2 ** z; y++) out.push(`${z}/${x}/${y}`);
+  for (let z = 0; z <= 3; z++)
+    for (let x = 0; x < 2 ** z; x++) for (let y = 0; y < 2 ** z; y++) out.push(`${z}/${x}/${y}`);
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 240; i++) {
     const z = 4 + (i % 3);
     out.push(`${z}/${Math.floor(rand() * 2 ** z)}/${Math.floor(rand() * 2 ** z)}`);
@@ -72,7 +111,8 @@ const server = given ? { base: given.replace(/\/+$/, ""), stop: () => {} } : awa
 try {
   const tiles = tileList().map((t) => `${server.base}/api/v1/maps/tiles/${t}.mvt`);
   const first = await timed(`${server.base}/api/v1/maps/tiles.json`); // opens the archive: header + root directory
-  if (first.status !== 200) throw new Error(`tiles.json answered ${first.status}: is the maps router mounted and the archive loaded?`);
+  if (first.status !== 200)
+    throw new Error(`tiles.json answered ${first.status}: is the maps router mounted and the archive loaded?`);
 
   const cold = [];
   for (const url of tiles) cold.push(await timed(url));
@@ -82,16 +122,19 @@ try {
   const concurrent: Awaited<ReturnType<typeof timed>>[] = [];
   const queue = [...tiles, ...tiles];
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    for (let url = queue.shift(); url; url = queue.shift()) concurrent.push(await timed(url));
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let url = queue.shift(); url; url = queue.shift()) concurrent.push(await timed(url));
+    }),
+  );
   const wall = performance.now() - t0;
 
   // Calibration: an unrouted API path (JSON 404) is the cost of wrangler dev's proxy + Hono + middleware alone.
   const baseline = [];
   for (let i = 0; i < 100; i++) baseline.push(await timed(`${server.base}/api/v1/maps/nothing-here`));
   const style = [];
-  for (let i = 0; i < 50; i++) style.push(await timed(`${server.base}/api/v1/maps/style.json?theme=${i % 2 ? "dark" : "light"}`));
+  for (let i = 0; i < 50; i++)
+    style.push(await timed(`${server.base}/api/v1/maps/style.json?theme=${i % 2 ? "dark" : "light"}`));
 
   console.log(`maps tile serving on local workerd (${server.base}), ${tiles.length} distinct tiles z0–6`);
   console.log(summary("baseline (404 JSON)", baseline));

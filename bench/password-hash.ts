@@ -18,7 +18,9 @@ async function cpuMs(label: string, runs: number, fn: () => Promise<unknown>) {
   }
   samples.sort((a, b) => a - b);
   const median = samples[Math.floor(samples.length / 2)];
-  console.log(`${label.padEnd(44)} median ${median.toFixed(1).padStart(7)} ms CPU   min ${samples[0].toFixed(1)}   max ${samples[samples.length - 1].toFixed(1)}`);
+  console.log(
+    `${label.padEnd(44)} median ${median.toFixed(1).padStart(7)} ms CPU   min ${samples[0].toFixed(1)}   max ${samples[samples.length - 1].toFixed(1)}`,
+  );
   return median;
 }
 
@@ -27,5 +29,7 @@ const stored = await hashPassword(password);
 const pbkdf2 = await cpuMs(`PBKDF2-SHA256 ${PBKDF2_ITERATIONS} it. (hash)`, 20, () => hashPassword(password));
 await cpuMs(`PBKDF2-SHA256 ${PBKDF2_ITERATIONS} it. (verify)`, 20, () => verifyPassword(password, stored));
 const bcrypt12 = await cpuMs("bcryptjs cost 12 (pure JS, for comparison)", 5, () => bcrypt.hash(password, 12));
-console.log(`\nPBKDF2 costs ${(pbkdf2 / bcrypt12 * 100).toFixed(0)}% of bcrypt-12's CPU. Workers allow 30 s CPU (paid) / 10 ms (free) per request;`);
+console.log(
+  `\nPBKDF2 costs ${((pbkdf2 / bcrypt12) * 100).toFixed(0)}% of bcrypt-12's CPU. Workers allow 30 s CPU (paid) / 10 ms (free) per request;`,
+);
 console.log(`bcrypt-12 in JS would also block the isolate's event loop for its whole duration, PBKDF2 runs natively.`);

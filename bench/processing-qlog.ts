@@ -16,7 +16,9 @@ const input = hasReal()
 
 async function consumerCpu(routeSegments: number, storedMeta: string) {
   const d = await deriveSegment(chunked(input.bytes, 64 * 1024));
-  const coords = JSON.stringify(d.coords), events = JSON.stringify(d.events), meta = JSON.stringify(d.meta);
+  const coords = JSON.stringify(d.coords),
+    events = JSON.stringify(d.events),
+    meta = JSON.stringify(d.meta);
   const rows = Array.from({ length: routeSegments }, (_, n) => ({ number: n, meta: n === 1 ? meta : storedMeta }));
   const route = aggregateRoute(rows.map((r) => ({ number: r.number, meta: JSON.parse(r.meta) })));
   return coords.length + events.length + route.segment_numbers.length;
@@ -24,13 +26,19 @@ async function consumerCpu(routeSegments: number, storedMeta: string) {
 
 const stored = JSON.stringify((await deriveSegment(input.bytes)).meta);
 for (let i = 0; i < 15; i++) await consumerCpu(180, stored); // warm (a queue isolate stays warm)
-console.log(`queue consumer CPU per qlog segment (${input.name}; meta ${stored.length} B JSON), node ${process.version}`);
+console.log(
+  `queue consumer CPU per qlog segment (${input.name}; meta ${stored.length} B JSON), node ${process.version}`,
+);
 for (const n of [3, 180]) {
-  const derive: number[] = [], total: number[] = [];
+  const derive: number[] = [],
+    total: number[] = [];
   for (let i = 0; i < 25; i++) {
     derive.push((await cpuTime(() => deriveSegment(chunked(input.bytes, 64 * 1024)))).cpuMs);
     total.push((await cpuTime(() => consumerCpu(n, stored))).cpuMs);
   }
-  const d = stats(derive), t = stats(total);
-  console.log(`route of ${String(n).padStart(3)} segments: derive ${fmt(d.median)} ms, consumer total ${fmt(t.median)} ms (min ${fmt(t.min)}) → re-aggregation + JSON ${fmt(t.median - d.median)} ms`);
+  const d = stats(derive),
+    t = stats(total);
+  console.log(
+    `route of ${String(n).padStart(3)} segments: derive ${fmt(d.median)} ms, consumer total ${fmt(t.median)} ms (min ${fmt(t.min)}) → re-aggregation + JSON ${fmt(t.median - d.median)} ms`,
+  );
 }

@@ -16,10 +16,14 @@ const CHUNK = 256 * 1024;
 
 function putStreaming(url: string, size: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "PUT", headers: { "Content-Length": String(size), "Content-Type": "application/octet-stream" } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      url,
+      { method: "PUT", headers: { "Content-Length": String(size), "Content-Type": "application/octet-stream" } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on("error", reject);
     const chunk = Buffer.alloc(CHUNK, 7);
     let sent = 0;
@@ -67,7 +71,9 @@ try {
   const device = await SimDevice.create({ api: server.base });
   await device.register();
   const urlFor = async (seg: number) => {
-    const res = await device.apiGet(`v1.4/${device.dongleId}/upload_url/`, { path: `00000001--0123456789--${seg}/fcamera.hevc` });
+    const res = await device.apiGet(`v1.4/${device.dongleId}/upload_url/`, {
+      path: `00000001--0123456789--${seg}/fcamera.hevc`,
+    });
     return ((await res.json()) as { url: string }).url;
   };
   // Warm-up: the first request compiles the Worker and fills module-level caches.
@@ -75,10 +81,13 @@ try {
   const normal = await measure(server, isolate, async () => putStreaming(await urlFor(1), SIZE));
   const big = await measure(server, isolate, async () => putStreaming(await urlFor(2), BIG));
   const line = (label: string, r: typeof normal, size: number) =>
-    console.log(`${label}  isolate growth ${mb(r.growth).padStart(6)} MB   workerd RSS growth ${mb(r.rssGrowth).padStart(6)} MB   status ${r.status}   ${(size / 1024 / 1024 / r.seconds).toFixed(1)} MB/s`);
+    console.log(
+      `${label}  isolate growth ${mb(r.growth).padStart(6)} MB   workerd RSS growth ${mb(r.rssGrowth).padStart(6)} MB   status ${r.status}   ${(size / 1024 / 1024 / r.seconds).toFixed(1)} MB/s`,
+    );
   line(" 75 MB upload", normal, SIZE);
   line("300 MB upload", big, BIG);
-  const ok = normal.status === 201 && big.status === 201 && normal.growth < 16 * 1024 * 1024 && big.growth < 16 * 1024 * 1024;
+  const ok =
+    normal.status === 201 && big.status === 201 && normal.growth < 16 * 1024 * 1024 && big.growth < 16 * 1024 * 1024;
   console.log(`isolate memory growth < 16 MB per upload: ${ok ? "PASS" : "FAIL"}`);
   if (!ok) process.exitCode = 1;
 } finally {

@@ -17,16 +17,36 @@ import { startServer } from "../test/browser/lib/server";
 import { world } from "../test/browser/lib/world";
 
 const args = process.argv.slice(2);
-const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const RUNS = Number(flag("--runs") ?? 3);
 
-interface Profile { name: string; viewport: { width: number; height: number }; cpu: number; network?: { latency: number; downloadThroughput: number; uploadThroughput: number } }
+interface Profile {
+  name: string;
+  viewport: { width: number; height: number };
+  cpu: number;
+  network?: { latency: number; downloadThroughput: number; uploadThroughput: number };
+}
 const PROFILES: Profile[] = [
   { name: "desktop", viewport: { width: 1366, height: 900 }, cpu: 1 },
-  { name: "mobile", viewport: { width: 360, height: 780 }, cpu: 4, network: { latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 } },
+  {
+    name: "mobile",
+    viewport: { width: 360, height: 780 },
+    cpu: 4,
+    network: { latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 },
+  },
 ];
 
-interface Sample { lcp: number; lcpElement: string; trackMs: number; jsRaw: number; jsGzip: number; jsFiles: number }
+interface Sample {
+  lcp: number;
+  lcpElement: string;
+  trackMs: number;
+  jsRaw: number;
+  jsGzip: number;
+  jsFiles: number;
+}
 
 /** `cold`: empty caches, so every script crossed the network (some through the worker, which installs mid-load). */
 async function load(page: Page, url: string, cold: boolean): Promise<Sample> {
@@ -34,7 +54,8 @@ async function load(page: Page, url: string, cold: boolean): Promise<Sample> {
   // Warm: scripts the service worker answered from its cache did not cross the network, so they are not counted.
   const onResponse = async (res: import("playwright-core").Response) => {
     const u = res.url();
-    if (/\.(m?js)(\?|$)/.test(u) && res.status() === 200 && (cold || !res.fromServiceWorker())) scripts.set(u, await res.body().catch(() => Buffer.alloc(0)));
+    if (/\.(m?js)(\?|$)/.test(u) && res.status() === 200 && (cold || !res.fromServiceWorker()))
+      scripts.set(u, await res.body().catch(() => Buffer.alloc(0)));
   };
   page.on("response", onResponse);
   const t0 = Date.now();
@@ -42,13 +63,21 @@ async function load(page: Page, url: string, cold: boolean): Promise<Sample> {
   await page.locator('.route-map[data-track="drawn"]').waitFor({ timeout: 120_000 });
   const trackMs = Date.now() - t0;
   await page.waitForLoadState("networkidle");
-  const lcp = await page.evaluate(() => new Promise<{ time: number; element: string }>((resolve) => {
-    new PerformanceObserver((list) => {
-      const last = list.getEntries().at(-1) as PerformanceEntry & { element?: Element | null };
-      const el = last.element;
-      resolve({ time: last.startTime, element: el ? `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(" ")[0]}` : ""}` : "?" });
-    }).observe({ type: "largest-contentful-paint", buffered: true });
-  }));
+  const lcp = await page.evaluate(
+    () =>
+      new Promise<{ time: number; element: string }>((resolve) => {
+        new PerformanceObserver((list) => {
+          const last = list.getEntries().at(-1) as PerformanceEntry & { element?: Element | null };
+          const el = last.element;
+          resolve({
+            time: last.startTime,
+            element: el
+              ? `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(" ")[0]}` : ""}`
+              : "?",
+          });
+        }).observe({ type: "largest-contentful-paint", buffered: true });
+      }),
+  );
   page.off("response", onResponse);
   let jsRaw = 0;
   let jsGzip = 0;
@@ -62,14 +91,32 @@ async function load(page: Page, url: string, cold: boolean): Promise<Sample> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 
-async function profileRuns(browser: Browser, base: string, session: Awaited<ReturnType<typeof world>>["session"], url: string, p: Profile) {
+async function profileRuns(
+  browser: Browser,
+  base: string,
+  session: Awaited<ReturnType<typeof world>>["session"],
+  url: string,
+  p: Profile,
+) {
   const cold: Sample[] = [];
   const warm: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const context = await browser.newContext({ baseURL: base, viewport: p.viewport, colorScheme: "dark", locale: "en-GB" });
+    const context = await browser.newContext({
+      baseURL: base,
+      viewport: p.viewport,
+      colorScheme: "dark",
+      locale: "en-GB",
+    });
     // The session goes in before the first navigation, so the route page really is the first page loaded.
     await context.addInitScript((t) => {
-      localStorage.setItem("edge-connect.session", JSON.stringify({ access: t.access_token, refresh: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 }));
+      localStorage.setItem(
+        "edge-connect.session",
+        JSON.stringify({
+          access: t.access_token,
+          refresh: t.refresh_token,
+          expiresAt: Date.now() + t.expires_in * 1000,
+        }),
+      );
     }, session);
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -82,10 +129,19 @@ async function profileRuns(browser: Browser, base: string, session: Awaited<Retu
     warm.push(await load(page, url, false));
     await context.close();
   }
-  for (const [label, xs] of [["cold", cold], ["warm", warm]] as const) {
-    console.log(`${p.name.padEnd(7)} ${label}  LCP ${median(xs.map((s) => s.lcp)).toFixed(0).padStart(5)} ms (${xs[0].lcpElement})  ` +
-      `track drawn ${median(xs.map((s) => s.trackMs)).toFixed(0).padStart(5)} ms  ` +
-      `JS from network ${xs[0].jsFiles} files, ${kb(median(xs.map((s) => s.jsRaw)))} raw / ${kb(median(xs.map((s) => s.jsGzip)))} gzip`);
+  for (const [label, xs] of [
+    ["cold", cold],
+    ["warm", warm],
+  ] as const) {
+    console.log(
+      `${p.name.padEnd(7)} ${label}  LCP ${median(xs.map((s) => s.lcp))
+        .toFixed(0)
+        .padStart(5)} ms (${xs[0].lcpElement})  ` +
+        `track drawn ${median(xs.map((s) => s.trackMs))
+          .toFixed(0)
+          .padStart(5)} ms  ` +
+        `JS from network ${xs[0].jsFiles} files, ${kb(median(xs.map((s) => s.jsRaw)))} raw / ${kb(median(xs.map((s) => s.jsGzip)))} gzip`,
+    );
   }
 }
 

@@ -33,13 +33,18 @@ export async function adoptDevice(
     const claims = await verifyDeviceJwt(handshakeToken, publicKey);
     if (claims.identity !== dongleId) return { ok: false, reason: "handshake token names another dongle" };
   } catch (err) {
-    if (err instanceof DeviceJwtError || err instanceof InvalidPublicKeyError) return { ok: false, reason: `proof of possession failed: ${err.message}` };
+    if (err instanceof DeviceJwtError || err instanceof InvalidPublicKeyError)
+      return { ok: false, reason: `proof of possession failed: ${err.message}` };
     throw err;
   }
   const db = database(env);
-  await db.insert(pendingDevices).values({ dongleId, publicKey, keyAlgorithm: algorithm, lastSeen: nowS }).onConflictDoNothing();
+  await db
+    .insert(pendingDevices)
+    .values({ dongleId, publicKey, keyAlgorithm: algorithm, lastSeen: nowS })
+    .onConflictDoNothing();
   // A concurrent claim may have won the insert: only the key on record counts.
   const row = await db.query.pendingDevices.findFirst({ where: eq(pendingDevices.dongleId, dongleId) });
-  if (!row || row.publicKey !== publicKey || row.state !== "pending") return { ok: false, reason: "another key already claims this dongle id" };
+  if (!row || row.publicKey !== publicKey || row.state !== "pending")
+    return { ok: false, reason: "another key already claims this dongle id" };
   return { ok: true };
 }

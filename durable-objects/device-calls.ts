@@ -4,7 +4,14 @@
  * sending the next log file, and re-sends unacknowledged files hourly. Every other method gets a JSON-RPC error.
  * All replies go through deviceSafeJson: the device routes any text containing "method" as a call.
  */
-import { errorReply, RPC_INVALID_PARAMS, RPC_METHOD_NOT_FOUND, RPC_SERVER_ERROR, successReply, type RpcId } from "../worker/protocol/jsonrpc";
+import {
+  errorReply,
+  RPC_INVALID_PARAMS,
+  RPC_METHOD_NOT_FOUND,
+  RPC_SERVER_ERROR,
+  successReply,
+  type RpcId,
+} from "../worker/protocol/jsonrpc";
 import type { DeviceLogs, LogKind } from "./device-logs";
 
 const STORED: Record<string, { kind: LogKind; param: string }> = {
@@ -20,12 +27,16 @@ export interface DeviceCallContext {
   nowS: number;
 }
 
-export async function answerDeviceCall(call: { method: string; params?: unknown; id: RpcId | null }, ctx: DeviceCallContext): Promise<string> {
+export async function answerDeviceCall(
+  call: { method: string; params?: unknown; id: RpcId | null },
+  ctx: DeviceCallContext,
+): Promise<string> {
   const target = STORED[call.method];
   if (!target) return errorReply(call.id, RPC_METHOD_NOT_FOUND, "Method not found");
   const params = call.params as Record<string, unknown> | undefined;
   const text = params && typeof params === "object" ? params[target.param] : undefined;
-  if (typeof text !== "string") return errorReply(call.id, RPC_INVALID_PARAMS, `Invalid params: ${target.param} must be a string`);
+  if (typeof text !== "string")
+    return errorReply(call.id, RPC_INVALID_PARAMS, `Invalid params: ${target.param} must be a string`);
   if (!ctx.trusted) return successReply(call.id);
   try {
     await ctx.logs.store(ctx.dongleId, target.kind, call.id === null ? "" : String(call.id), text, ctx.nowS);

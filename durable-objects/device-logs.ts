@@ -32,7 +32,10 @@ type Row = {
 const utf8 = new TextEncoder();
 
 export class DeviceLogs {
-  constructor(private readonly sql: SqlStorage, private readonly bucket: R2Bucket) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly bucket: R2Bucket,
+  ) {}
 
   async store(dongleId: string, kind: LogKind, rpcId: string, text: string, nowS: number): Promise<void> {
     const body = utf8.encode(text);
@@ -44,7 +47,11 @@ export class DeviceLogs {
     });
     this.sql.exec(
       "INSERT INTO device_logs (kind, rpc_id, r2_key, size, received_at) VALUES (?, ?, ?, ?, ?)",
-      kind, rpcId.slice(0, 200), key, body.byteLength, nowS,
+      kind,
+      rpcId.slice(0, 200),
+      key,
+      body.byteLength,
+      nowS,
     );
     await this.prune(kind, nowS);
   }
@@ -60,23 +67,31 @@ export class DeviceLogs {
   /** Where one entry's body is, for the Worker to stream straight from R2. */
   locate(id: number): (LogEntry & { r2Key: string }) | null {
     const r = this.sql.exec<Row>("SELECT * FROM device_logs WHERE seq = ?", id).toArray()[0];
-    return r ? { id: r.seq, kind: r.kind, rpc_id: r.rpc_id, size: r.size, received_at: r.received_at, r2Key: r.r2_key } : null;
+    return r
+      ? { id: r.seq, kind: r.kind, rpc_id: r.rpc_id, size: r.size, received_at: r.received_at, r2Key: r.r2_key }
+      : null;
   }
 
   /** Drops entries beyond the newest maxFiles, older than LOG_MAX_AGE_S, or past maxBytes counted newest first. */
   private async prune(kind: LogKind, nowS: number): Promise<void> {
     const { maxFiles, maxBytes } = LOG_RETENTION[kind];
-    const doomed = this.sql.exec<{ seq: number; r2_key: string }>(
-      `SELECT seq, r2_key FROM (
+    const doomed = this.sql
+      .exec<{ seq: number; r2_key: string }>(
+        `SELECT seq, r2_key FROM (
          SELECT seq, r2_key, received_at,
                 ROW_NUMBER() OVER (ORDER BY seq DESC) AS n,
                 SUM(size) OVER (ORDER BY seq DESC) AS bytes
          FROM device_logs WHERE kind = ?)
        WHERE n > ? OR bytes > ? OR received_at < ?`,
-      kind, maxFiles, maxBytes, nowS - LOG_MAX_AGE_S,
-    ).toArray();
+        kind,
+        maxFiles,
+        maxBytes,
+        nowS - LOG_MAX_AGE_S,
+      )
+      .toArray();
     if (!doomed.length) return;
-    for (let i = 0; i < doomed.length; i += 1000) await this.bucket.delete(doomed.slice(i, i + 1000).map((d) => d.r2_key));
+    for (let i = 0; i < doomed.length; i += 1000)
+      await this.bucket.delete(doomed.slice(i, i + 1000).map((d) => d.r2_key));
     for (const d of doomed) this.sql.exec("DELETE FROM device_logs WHERE seq = ?", d.seq);
   }
 }

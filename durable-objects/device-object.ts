@@ -19,14 +19,26 @@ import { OfflineQueue, QueueFullError, type QueuedCallHistory, type QueuedCallVi
 import { Presence } from "./presence";
 import { Relay } from "./relay";
 import {
-  attachmentOf, DEVICE_TAG, deviceAttachment, openDeviceSocket, openViewers, tryClose, trySend, VIEWER_TAG,
-  type DeviceAttachment, type DeviceSocketState,
+  attachmentOf,
+  DEVICE_TAG,
+  deviceAttachment,
+  openDeviceSocket,
+  openViewers,
+  tryClose,
+  trySend,
+  VIEWER_TAG,
+  type DeviceAttachment,
+  type DeviceSocketState,
 } from "./sockets";
 import { Meta, migrate } from "./storage";
 import { Timers } from "./timers";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-const socketStates: Record<Exclude<ConnectRole, "viewer">, DeviceSocketState> = { device: "online", pending: "pending", adopt: "adopting" };
+const socketStates: Record<Exclude<ConnectRole, "viewer">, DeviceSocketState> = {
+  device: "online",
+  pending: "pending",
+  adopt: "adopting",
+};
 
 export class DeviceObject extends DurableObject<Env> {
   private readonly meta: Meta;
@@ -56,7 +68,8 @@ export class DeviceObject extends DurableObject<Env> {
     }
     const role = request.headers.get(CONNECT_HEADERS.role) as ConnectRole | null;
     const dongleId = request.headers.get(CONNECT_HEADERS.dongle);
-    if (!role || !dongleId) return Response.json({ error: "bad_request", message: "Missing routing headers" }, { status: 400 });
+    if (!role || !dongleId)
+      return Response.json({ error: "bad_request", message: "Missing routing headers" }, { status: 400 });
     this.remember(dongleId);
     const [client, server] = Object.values(new WebSocketPair());
     if (role === "viewer") await this.acceptViewer(server, request.headers.get(CONNECT_HEADERS.user) ?? "");
@@ -73,7 +86,13 @@ export class DeviceObject extends DurableObject<Env> {
       tryClose(old, 4000, "replaced by a newer connection");
     }
     this.ctx.acceptWebSocket(ws, [DEVICE_TAG]);
-    const att: DeviceAttachment = { role: "device", state, connId: crypto.randomUUID(), connectedAt: now, lastFrameAt: now };
+    const att: DeviceAttachment = {
+      role: "device",
+      state,
+      connId: crypto.randomUUID(),
+      connectedAt: now,
+      lastFrameAt: now,
+    };
     ws.serializeAttachment(att);
     this.timers.set("keepalive", now + KEEPALIVE_INTERVAL_MS);
     if (state === "online") {
@@ -108,10 +127,14 @@ export class DeviceObject extends DurableObject<Env> {
       if (frame.kind === "reply") this.onReply(frame.reply);
       else if (frame.kind === "call") {
         const reply = await answerDeviceCall(frame.call, {
-          dongleId: this.dongleId, logs: this.logs, trusted: att.state === "online", nowS: nowSeconds(),
+          dongleId: this.dongleId,
+          logs: this.logs,
+          trusted: att.state === "online",
+          nowS: nowSeconds(),
         });
         trySend(ws, reply);
-      } else if (frame.kind === "bare-error") console.warn("athena: device error without id", this.dongleId, JSON.stringify(frame.error).slice(0, 500));
+      } else if (frame.kind === "bare-error")
+        console.warn("athena: device error without id", this.dongleId, JSON.stringify(frame.error).slice(0, 500));
       else console.warn("athena: ignored frame from device", this.dongleId, frame.reason);
     } catch (err) {
       // A bad frame must never take the object (and with it the socket) down.
@@ -162,8 +185,13 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   private async runAdoption(ws: WebSocket, connId: string, token: string): Promise<void> {
-    const outcome = await adoptDevice(this.env, this.dongleId, token, (m, p, t) => this.relay.call(ws, connId, m, p, t), nowSeconds())
-      .catch((err) => ({ ok: false as const, reason: `adoption failed: ${err}` }));
+    const outcome = await adoptDevice(
+      this.env,
+      this.dongleId,
+      token,
+      (m, p, t) => this.relay.call(ws, connId, m, p, t),
+      nowSeconds(),
+    ).catch((err) => ({ ok: false as const, reason: `adoption failed: ${err}` }));
     const att = deviceAttachment(ws);
     if (!att || att.connId !== connId || ws.readyState !== WebSocket.OPEN) return;
     if (outcome.ok) ws.serializeAttachment({ ...att, state: "pending" } satisfies DeviceAttachment);

@@ -20,9 +20,7 @@ export interface StatusEvent {
   last_frame_at: number | null;
 }
 
-export type LiveEvent =
-  | StatusEvent
-  | { type: "state"; service: string; at: number; data?: unknown; error?: unknown };
+export type LiveEvent = StatusEvent | { type: "state"; service: string; at: number; data?: unknown; error?: unknown };
 
 export function broadcast(ctx: DurableObjectState, event: LiveEvent, except?: WebSocket): number {
   const text = JSON.stringify(event);
@@ -36,15 +34,17 @@ export async function pollLiveState(
   ctx: DurableObjectState,
   call: (method: string, params: unknown, timeoutMs: number) => Promise<CallResult>,
 ): Promise<void> {
-  await Promise.all(LIVE_SERVICES.map(async (service) => {
-    const result = await call("getMessage", { service, timeout: 1000 }, LIVE_CALL_TIMEOUT_MS);
-    const at = Date.now();
-    if (result.kind !== "reply") {
-      broadcast(ctx, { type: "state", service, at, error: result.kind });
-    } else if (result.reply.error !== undefined) {
-      broadcast(ctx, { type: "state", service, at, error: result.reply.error });
-    } else {
-      broadcast(ctx, { type: "state", service, at, data: result.reply.result });
-    }
-  }));
+  await Promise.all(
+    LIVE_SERVICES.map(async (service) => {
+      const result = await call("getMessage", { service, timeout: 1000 }, LIVE_CALL_TIMEOUT_MS);
+      const at = Date.now();
+      if (result.kind !== "reply") {
+        broadcast(ctx, { type: "state", service, at, error: result.kind });
+      } else if (result.reply.error !== undefined) {
+        broadcast(ctx, { type: "state", service, at, error: result.reply.error });
+      } else {
+        broadcast(ctx, { type: "state", service, at, data: result.reply.result });
+      }
+    }),
+  );
 }

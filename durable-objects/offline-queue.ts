@@ -47,12 +47,21 @@ export class OfflineQueue {
   constructor(private readonly sql: SqlStorage) {}
 
   enqueue(call: { method: string; params?: unknown; callerId: RpcId | null; expiry: number }, nowS: number): number {
-    const open = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM queued_calls WHERE replied_at IS NULL").one().n;
-    if (open >= MAX_OPEN_CALLS) throw new QueueFullError(`At most ${MAX_OPEN_CALLS} calls can wait for an offline device`);
-    const row = this.sql.exec<{ seq: number }>(
-      "INSERT INTO queued_calls (caller_id, method, params, expiry, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-      JSON.stringify(call.callerId), call.method, call.params === undefined ? null : JSON.stringify(call.params), call.expiry, nowS,
-    ).one();
+    const open = this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM queued_calls WHERE replied_at IS NULL")
+      .one().n;
+    if (open >= MAX_OPEN_CALLS)
+      throw new QueueFullError(`At most ${MAX_OPEN_CALLS} calls can wait for an offline device`);
+    const row = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO queued_calls (caller_id, method, params, expiry, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+        JSON.stringify(call.callerId),
+        call.method,
+        call.params === undefined ? null : JSON.stringify(call.params),
+        call.expiry,
+        nowS,
+      )
+      .one();
     return row.seq;
   }
 
@@ -101,7 +110,9 @@ export class OfflineQueue {
 
   /** Unix seconds of the next expiry among open calls. */
   nextExpiry(): number | null {
-    return this.sql.exec<{ e: number | null }>("SELECT MIN(expiry) AS e FROM queued_calls WHERE replied_at IS NULL").one().e;
+    return this.sql
+      .exec<{ e: number | null }>("SELECT MIN(expiry) AS e FROM queued_calls WHERE replied_at IS NULL")
+      .one().e;
   }
 
   /** Pending calls, in comma's offline-queue shape. */

@@ -11,7 +11,10 @@ const WRITTEN_AT = "ping_written_at";
 const ONLINE = "online";
 
 export class Presence {
-  constructor(private readonly env: Env, private readonly meta: Meta) {}
+  constructor(
+    private readonly env: Env,
+    private readonly meta: Meta,
+  ) {}
 
   async connected(dongleId: string, nowS: number): Promise<void> {
     await this.write(dongleId, "UPDATE devices SET last_athena_ping = ?, athena_online = 1 WHERE dongle_id = ?", nowS);
@@ -43,7 +46,9 @@ export class Presence {
    */
   private async write(dongleId: string, statement: string, ...values: unknown[]): Promise<void> {
     try {
-      await this.env.DB.prepare(statement).bind(...values, dongleId).run();
+      await this.env.DB.prepare(statement)
+        .bind(...values, dongleId)
+        .run();
     } catch (err) {
       // Presence is advisory: a failed write must not break the socket or the relay.
       console.error("athena presence write failed", dongleId, err);

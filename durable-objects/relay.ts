@@ -7,10 +7,7 @@
 import { wireCall, type RpcId, type RpcReply } from "../worker/protocol/jsonrpc";
 import { trySend } from "./sockets";
 
-export type CallResult =
-  | { kind: "reply"; reply: RpcReply }
-  | { kind: "timeout" }
-  | { kind: "disconnected" };
+export type CallResult = { kind: "reply"; reply: RpcReply } | { kind: "timeout" } | { kind: "disconnected" };
 
 interface Waiter {
   connId: string;

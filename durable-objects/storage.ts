@@ -46,7 +46,10 @@ export function migrate(sql: SqlStorage): void {
     /* first wake ever: no meta table yet */
   }
   for (const statement of SCHEMA) sql.exec(statement);
-  sql.exec("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", SCHEMA_VERSION);
+  sql.exec(
+    "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    SCHEMA_VERSION,
+  );
 }
 
 export class Meta {
@@ -63,6 +66,10 @@ export class Meta {
   }
 
   set(key: string, value: string | number): void {
-    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, String(value));
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      String(value),
+    );
   }
 }

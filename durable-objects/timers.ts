@@ -6,12 +6,16 @@
 export type TimerName = "keepalive" | "queue-expiry" | "live-poll";
 
 export class Timers {
-  constructor(private readonly sql: SqlStorage, private readonly storage: DurableObjectStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly storage: DurableObjectStorage,
+  ) {}
 
   set(name: TimerName, dueMs: number): void {
     this.sql.exec(
       "INSERT INTO timers (name, due_ms) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due_ms = excluded.due_ms",
-      name, Math.floor(dueMs),
+      name,
+      Math.floor(dueMs),
     );
   }
 
@@ -29,7 +33,9 @@ export class Timers {
    * one counts as due even if the clock disagrees slightly (early delivery, or a test running the alarm at once).
    */
   takeDue(nowMs: number): TimerName[] {
-    const rows = this.sql.exec<{ name: TimerName; due_ms: number }>("SELECT name, due_ms FROM timers ORDER BY due_ms").toArray();
+    const rows = this.sql
+      .exec<{ name: TimerName; due_ms: number }>("SELECT name, due_ms FROM timers ORDER BY due_ms")
+      .toArray();
     if (!rows.length) return [];
     const horizon = Math.max(nowMs, rows[0].due_ms);
     const due = rows.filter((r) => r.due_ms <= horizon).map((r) => r.name);

@@ -6,7 +6,10 @@
  */
 const args = process.argv.slice(2);
 const apiAt = args.indexOf("--api");
-const api = (apiAt >= 0 ? args[apiAt + 1] : process.env.EDGE_CONNECT_API ?? "http://127.0.0.1:8787").replace(/\/$/, "");
+const api = (apiAt >= 0 ? args[apiAt + 1] : (process.env.EDGE_CONNECT_API ?? "http://127.0.0.1:8787")).replace(
+  /\/$/,
+  "",
+);
 const fullname = args.filter((_, i) => i !== apiAt && i !== apiAt + 1)[0];
 
 function fail(message: string): never {
@@ -16,16 +19,26 @@ function fail(message: string): never {
 
 async function token(): Promise<string> {
   if (process.env.EDGE_CONNECT_TOKEN) return process.env.EDGE_CONNECT_TOKEN;
-  const email = process.env.EDGE_CONNECT_EMAIL, password = process.env.EDGE_CONNECT_PASSWORD;
-  if (!email || !password) fail("Set EDGE_CONNECT_TOKEN, or EDGE_CONNECT_EMAIL and EDGE_CONNECT_PASSWORD (an admin account).");
-  const res = await fetch(`${api}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email, password }) });
+  const email = process.env.EDGE_CONNECT_EMAIL,
+    password = process.env.EDGE_CONNECT_PASSWORD;
+  if (!email || !password)
+    fail("Set EDGE_CONNECT_TOKEN, or EDGE_CONNECT_EMAIL and EDGE_CONNECT_PASSWORD (an admin account).");
+  const res = await fetch(`${api}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
   if (!res.ok) fail(`sign-in failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
 if (!fullname || !fullname.includes("|")) fail("usage: npm run admin:reprocess -- '<dongle_id>|<log_id>' [--api URL]");
-const res = await fetch(`${api}/api/v1/admin/routes/${encodeURIComponent(fullname)}/reprocess`, { method: "POST", headers: { Authorization: `JWT ${await token()}` } })
-  .catch((err: unknown) => fail(`cannot reach ${api}: ${err instanceof Error ? (err.cause as Error)?.message ?? err.message : err}`));
+const res = await fetch(`${api}/api/v1/admin/routes/${encodeURIComponent(fullname)}/reprocess`, {
+  method: "POST",
+  headers: { Authorization: `JWT ${await token()}` },
+}).catch((err: unknown) =>
+  fail(`cannot reach ${api}: ${err instanceof Error ? ((err.cause as Error)?.message ?? err.message) : err}`),
+);
 const body = await res.text();
 if (res.status !== 202) fail(`re-process failed: ${res.status} ${body}`);
 const result = JSON.parse(body) as { enqueued: number; missing: string[] };

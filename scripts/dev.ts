@@ -12,14 +12,28 @@ const base = `http://127.0.0.1:${port}`;
 
 ensureDevVars();
 run("npm", ["run", "--silent", "build:web"]);
-run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
+run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], {
+  env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+});
 
 // Builds the embedded world basemap if missing and loads it (and its place names) into local R2/D1.
 loadLocalMaps();
 
-const server = start("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false"]);
+const server = start("npx", [
+  "wrangler",
+  "dev",
+  "--ip",
+  "127.0.0.1",
+  "--port",
+  port,
+  "--show-interactive-dev-session=false",
+]);
 const stop = () => {
-  try { process.kill(-server.pid!, "SIGTERM"); } catch { /* already gone */ }
+  try {
+    process.kill(-server.pid!, "SIGTERM");
+  } catch {
+    /* already gone */
+  }
   process.exit(0);
 };
 process.on("SIGINT", stop);

@@ -53,13 +53,16 @@ function demoDrive(file: string, dongleId: string): DemoMarker {
 type Segment = { number: number; state: "pending" | "done" | "failed"; fail_reason: string | null };
 
 async function segmentsOf(base: string, token: string, fullname: string): Promise<Segment[] | null> {
-  const res = await fetch(`${base}/api/v1/routes/${encodeURIComponent(fullname)}/segments`, { headers: { Authorization: `JWT ${token}` } });
+  const res = await fetch(`${base}/api/v1/routes/${encodeURIComponent(fullname)}/segments`, {
+    headers: { Authorization: `JWT ${token}` },
+  });
   if (res.status === 404) return null;
   if (!res.ok) throw new Error(`reading the demo drive failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as Segment[];
 }
 
-const settled = (segs: Segment[] | null, count: number) => !!segs && segs.length === count && segs.every((s) => s.state !== "pending");
+const settled = (segs: Segment[] | null, count: number) =>
+  !!segs && segs.length === count && segs.every((s) => s.state !== "pending");
 
 /** Polls the API until the consumer has processed every segment (done or failed). */
 async function waitProcessed(base: string, token: string, fullname: string, count: number): Promise<Segment[]> {
@@ -67,17 +70,25 @@ async function waitProcessed(base: string, token: string, fullname: string, coun
   for (;;) {
     const segs = await segmentsOf(base, token, fullname);
     if (settled(segs, count)) return segs!;
-    if (Date.now() > deadline) throw new Error(`the demo drive was not processed within ${PROCESSING_TIMEOUT_MS / 1000} s: ${JSON.stringify(segs)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the demo drive was not processed within ${PROCESSING_TIMEOUT_MS / 1000} s: ${JSON.stringify(segs)}`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
 export async function seedDemo(base: string): Promise<void> {
   const token = await demoSession(base);
-  const device = await loadOrCreateSimDevice(path.join(ROOT, ".wrangler", "demo-device.json"), { api: base, version: "0.10.3" });
+  const device = await loadOrCreateSimDevice(path.join(ROOT, ".wrangler", "demo-device.json"), {
+    api: base,
+    version: "0.10.3",
+  });
   // Pairing again is refused harmlessly once the device is ours.
   await fetch(`${base}/v2/pilotpair/`, {
-    method: "POST", headers: { Authorization: `JWT ${token}` }, body: new URLSearchParams({ pair_token: await device.pairToken() }),
+    method: "POST",
+    headers: { Authorization: `JWT ${token}` },
+    body: new URLSearchParams({ pair_token: await device.pairToken() }),
   }).then((r) => r.body?.cancel());
   const drive = demoDrive(path.join(ROOT, ".wrangler", "demo-seeded.json"), device.dongleId!);
   const logId = drive.route.split("|")[1];
@@ -87,7 +98,10 @@ export async function seedDemo(base: string): Promise<void> {
     console.log(`Seeding the demo drive ${drive.route} (${drive.segments} segments, uploaded like a device)…`);
     for (const f of uploadOrder(logId, drive.segments, syntheticDriveFiles(drive))) {
       const out = await device.uploadFile(f.key, f.data);
-      if (out.status === 412) { deleted = true; break; }
+      if (out.status === 412) {
+        deleted = true;
+        break;
+      }
       if (out.outcome !== "uploaded") throw new Error(`demo upload of ${f.key} failed: ${out.status}`);
     }
   }
@@ -96,12 +110,15 @@ export async function seedDemo(base: string): Promise<void> {
   else {
     const segs = await waitProcessed(base, token, drive.route, drive.segments);
     const failed = segs.filter((s) => s.state === "failed");
-    if (failed.length) summary = `  (processing failed: ${failed.map((s) => `${s.number}: ${s.fail_reason}`).join("; ")})`;
+    if (failed.length)
+      summary = `  (processing failed: ${failed.map((s) => `${s.number}: ${s.fail_reason}`).join("; ")})`;
   }
-  console.log([
-    "",
-    `Demo account: ${DEMO_EMAIL} / ${DEMO_PASSWORD}`,
-    `Demo device:  ${device.dongleId}`,
-    `Demo drive:   ${base}/routes/${drive.route.replace("|", "/")}${summary}`,
-  ].join("\n"));
+  console.log(
+    [
+      "",
+      `Demo account: ${DEMO_EMAIL} / ${DEMO_PASSWORD}`,
+      `Demo device:  ${device.dongleId}`,
+      `Demo drive:   ${base}/routes/${drive.route.replace("|", "/")}${summary}`,
+    ].join("\n"),
+  );
 }

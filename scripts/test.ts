@@ -15,7 +15,11 @@ let ok = true;
 
 function step(name: string, cmd: string, args: string[]): boolean {
   console.log(`\n== ${name}`);
-  const res = spawnSync(cmd, args, { stdio: "inherit", cwd: ROOT, env: { ...OFFLINE_ENV, ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } });
+  const res = spawnSync(cmd, args, {
+    stdio: "inherit",
+    cwd: ROOT,
+    env: { ...OFFLINE_ENV, ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  });
   if (res.status !== 0) ok = false;
   return res.status === 0;
 }
@@ -32,13 +36,28 @@ step("typecheck", "npm", ["run", "--silent", "typecheck"]);
 step("lint and format (Biome)", "npx", ["biome", "check", "."]);
 
 const workersReport = path.join(resultsDir, "workers.json");
-step("workers tests (workerd)", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${workersReport}`, ...only]);
+step("workers tests (workerd)", "npx", [
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${workersReport}`,
+  ...only,
+]);
 countVitest(workersReport);
 
 const browserConfig = path.join(ROOT, "test/browser/vitest.config.ts");
 if (existsSync(browserConfig) && only.length === 0) {
   const browserReport = path.join(resultsDir, "browser.json");
-  step("browser tests (Playwright + Chromium)", "npx", ["vitest", "run", "--config", browserConfig, "--reporter=default", "--reporter=json", `--outputFile.json=${browserReport}`]);
+  step("browser tests (Playwright + Chromium)", "npx", [
+    "vitest",
+    "run",
+    "--config",
+    browserConfig,
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${browserReport}`,
+  ]);
   countVitest(browserReport);
 }
 

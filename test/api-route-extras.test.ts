@@ -15,13 +15,25 @@ const enc = encodeURIComponent;
 const START = 1763047292000;
 
 const state = (at: number, enabled: boolean, alertStatus = 0) => ({
-  type: "state", time: 1e9 + at * 1e6, offset_millis: at % 60_000, route_offset_millis: at,
+  type: "state",
+  time: 1e9 + at * 1e6,
+  offset_millis: at % 60_000,
+  route_offset_millis: at,
   data: { state: enabled ? "enabled" : "disabled", enabled, alertStatus },
 });
 /** Segment 0: engaged 10–50 s with one alert and a bookmark. Segment 2: engaged from 130 s to the end (179 s). */
 const EVENTS_0 = [
-  { type: "event", time: 1e9, offset_millis: 0, route_offset_millis: 0, data: { event_type: "record_front_toggle", value: false } },
-  state(0, false), state(10_000, true), state(30_000, true, 1), state(32_000, true),
+  {
+    type: "event",
+    time: 1e9,
+    offset_millis: 0,
+    route_offset_millis: 0,
+    data: { event_type: "record_front_toggle", value: false },
+  },
+  state(0, false),
+  state(10_000, true),
+  state(30_000, true, 1),
+  state(32_000, true),
   { type: "user_flag", time: 1e9 + 40_000 * 1e6, offset_millis: 40_000, route_offset_millis: 40_000, data: {} },
   state(50_000, false),
 ];
@@ -35,16 +47,27 @@ const EVENTS_2 = [state(120_000, false), state(130_000, true)];
 async function driveFixture() {
   const device = (await registeredDevice()) as SimDevice;
   const owner = await createUser();
-  await workerFetch("/v2/pilotpair/", { method: "POST", headers: owner.auth, body: new URLSearchParams({ pair_token: await device.pairToken() }) });
+  await workerFetch("/v2/pilotpair/", {
+    method: "POST",
+    headers: owner.auth,
+    body: new URLSearchParams({ pair_token: await device.pairToken() }),
+  });
   const log = newRouteName(3);
-  const paths = [0, 1, 2].map((s) => `${log}--${s}/qlog.zst`).concat(`${log}--0/qcamera.ts`, `${log}--2/qcamera.ts`, `${log}--0/rlog.zst`);
-  for (const path of paths) expect((await device.uploadFile(path, bytes(path.endsWith("qcamera.ts") ? 1000 : 100))).outcome).toBe("uploaded");
+  const paths = [0, 1, 2]
+    .map((s) => `${log}--${s}/qlog.zst`)
+    .concat(`${log}--0/qcamera.ts`, `${log}--2/qcamera.ts`, `${log}--0/rlog.zst`);
+  for (const path of paths)
+    expect((await device.uploadFile(path, bytes(path.endsWith("qcamera.ts") ? 1000 : 100))).outcome).toBe("uploaded");
   await waitSettled(paths.map((p) => keyOf(device, p)));
   const fullname = `${device.dongleId}|${log}`;
   const d = device.dongleId;
   await env.DB.batch([
-    env.DB.prepare("UPDATE routes SET start_time_ms = ?, end_time_ms = ?, distance_miles = 0.677005 WHERE fullname = ?").bind(START, START + 179_000, fullname),
-    env.DB.prepare("UPDATE segments SET qcamera_duration = 59.95 WHERE dongle_id = ? AND log_id = ? AND number = 0").bind(d, log),
+    env.DB.prepare(
+      "UPDATE routes SET start_time_ms = ?, end_time_ms = ?, distance_miles = 0.677005 WHERE fullname = ?",
+    ).bind(START, START + 179_000, fullname),
+    env.DB.prepare(
+      "UPDATE segments SET qcamera_duration = 59.95 WHERE dongle_id = ? AND log_id = ? AND number = 0",
+    ).bind(d, log),
   ]);
   await Promise.all([
     env.MEDIA.put(`${d}/${log}/0/events.json`, JSON.stringify(EVENTS_0)),
@@ -55,7 +78,8 @@ async function driveFixture() {
   return { device, owner, log, fullname, path: (what: string) => `/api/v1/routes/${enc(fullname)}/${what}` };
 }
 
-const get = (path: string, user?: TestUser, headers: Record<string, string> = {}) => workerFetch(path, { headers: { ...headers, ...user?.auth } });
+const get = (path: string, user?: TestUser, headers: Record<string, string> = {}) =>
+  workerFetch(path, { headers: { ...headers, ...user?.auth } });
 
 describe("/api/v1 route events, video, files, thumbnail, stats", () => {
   it("events: every processed segment's events.json in segment order, unprocessed ones skipped", async () => {
@@ -68,7 +92,10 @@ describe("/api/v1 route events, video, files, thumbnail, stats", () => {
   it("video: the share-signed playlist URL (playable without auth) and its segments with their durations", async () => {
     const { owner, fullname, path, device, log } = await driveFixture();
     const video = (await (await get(path("video"), owner)).json()) as { url: string; segments: unknown[] };
-    expect(video.segments).toEqual([{ number: 0, duration: 59.95 }, { number: 2, duration: 60 }]);
+    expect(video.segments).toEqual([
+      { number: 0, duration: 59.95 },
+      { number: 2, duration: 60 },
+    ]);
     const url = new URL(video.url);
     expect(url.pathname).toBe(`/v1/route/${enc(fullname)}/qcamera.m3u8`);
     expect(url.searchParams.get("exp")).toMatch(/^\d+$/);
@@ -84,7 +111,8 @@ describe("/api/v1 route events, video, files, thumbnail, stats", () => {
     const { owner, fullname, path, device, log } = await driveFixture();
     const ours = (await (await get(path("files"), owner)).json()) as Record<string, string[]>;
     const commas = (await (await get(`/v1/route/${enc(fullname)}/files`, owner)).json()) as Record<string, string[]>;
-    const paths = (lists: Record<string, string[]>) => Object.fromEntries(Object.entries(lists).map(([k, urls]) => [k, urls.map((u) => new URL(u).pathname)]));
+    const paths = (lists: Record<string, string[]>) =>
+      Object.fromEntries(Object.entries(lists).map(([k, urls]) => [k, urls.map((u) => new URL(u).pathname)]));
     expect(Object.keys(ours).sort()).toEqual(["cameras", "dcameras", "ecameras", "logs", "qcameras", "qlogs"]);
     expect(paths(ours)).toEqual(paths(commas));
     expect(paths(ours).qlogs).toEqual([0, 1, 2].map((s) => `/media/v1/${device.dongleId}/${log}/${s}/qlog.zst`));
@@ -120,7 +148,11 @@ describe("/api/v1 route events, video, files, thumbnail, stats", () => {
     expect(res.status).toBe(200);
     // Engaged 10→50 s and 130→179 s (the end): 89 of 179 s.
     expect(await res.json()).toEqual({
-      distance_miles: 0.677005, duration_s: 179, average_speed_mph: 13.616, engaged_s: 89, engaged_share: 0.4972,
+      distance_miles: 0.677005,
+      duration_s: 179,
+      average_speed_mph: 13.616,
+      engaged_s: 89,
+      engaged_share: 0.4972,
       events: { alerts: 1, user_flags: 1, engagements: 2, disengagements: 1 },
     });
   });
@@ -128,7 +160,10 @@ describe("/api/v1 route events, video, files, thumbnail, stats", () => {
   it("read access like GET /api/v1/routes/{fullname}: owner and share link yes, stranger 404, anonymous 401, forged link 401", async () => {
     const { owner, path } = await driveFixture();
     const stranger = await createUser();
-    const link = (await (await workerFetch(path("share"), { method: "POST", headers: owner.auth })).json()) as { exp: string; sig: string };
+    const link = (await (await workerFetch(path("share"), { method: "POST", headers: owner.auth })).json()) as {
+      exp: string;
+      sig: string;
+    };
     const failures: string[] = [];
     for (const what of ["events", "video", "files", "thumbnail", "stats"]) {
       const cases: [string, string, TestUser | undefined, number][] = [
@@ -136,7 +171,12 @@ describe("/api/v1 route events, video, files, thumbnail, stats", () => {
         ["stranger", path(what), stranger, 404],
         ["anonymous", path(what), undefined, 401],
         ["share link", `${path(what)}?${new URLSearchParams(link)}`, undefined, 200],
-        ["forged link", `${path(what)}?${new URLSearchParams({ exp: link.exp, sig: `x${link.sig.slice(1)}` })}`, undefined, 401],
+        [
+          "forged link",
+          `${path(what)}?${new URLSearchParams({ exp: link.exp, sig: `x${link.sig.slice(1)}` })}`,
+          undefined,
+          401,
+        ],
       ];
       for (const [who, url, user, want] of cases) {
         const res = await get(url, user);
@@ -151,16 +191,25 @@ describe("/api/v1 route events, video, files, thumbnail, stats", () => {
   it("a deleted drive answers 404 on every one of them", async () => {
     const { owner, fullname, path } = await driveFixture();
     await env.DB.prepare("UPDATE routes SET deleted_at = unixepoch() WHERE fullname = ?").bind(fullname).run();
-    for (const what of ["events", "video", "files", "thumbnail", "stats"]) expect((await get(path(what), owner)).status).toBe(404);
+    for (const what of ["events", "video", "files", "thumbnail", "stats"])
+      expect((await get(path(what), owner)).status).toBe(404);
   });
 
   it("documents all five in /api/v1/openapi.json with {error, message} errors", async () => {
-    const doc = (await (await workerFetch("/api/v1/openapi.json")).json()) as { paths: Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> } }> };
+    const doc = (await (await workerFetch("/api/v1/openapi.json")).json()) as {
+      paths: Record<
+        string,
+        { get: { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> } }
+      >;
+    };
     for (const what of ["events", "video", "files", "thumbnail", "stats"]) {
       const op = doc.paths[`/api/v1/routes/{fullname}/${what}`]?.get;
       expect(op, what).toBeDefined();
-      for (const status of ["401", "404"]) expect(op.responses[status].content?.["application/json"].schema.$ref).toBe("#/components/schemas/Error");
+      for (const status of ["401", "404"])
+        expect(op.responses[status].content?.["application/json"].schema.$ref).toBe("#/components/schemas/Error");
     }
-    expect(Object.keys(doc.paths["/api/v1/routes/{fullname}/thumbnail"].get.responses["200"].content!)).toEqual(["image/jpeg"]);
+    expect(Object.keys(doc.paths["/api/v1/routes/{fullname}/thumbnail"].get.responses["200"].content!)).toEqual([
+      "image/jpeg",
+    ]);
   });
 });

@@ -2,13 +2,25 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateDeviceKeys } from "./device-sim/keys";
 import { deviceToken } from "./device-sim/tokens";
-import { adminFirst, callsReceived, deviceRow, pairedOwner, relay, simAthena, stubFor, waitFor } from "./athena-helpers";
+import {
+  adminFirst,
+  callsReceived,
+  deviceRow,
+  pairedOwner,
+  relay,
+  simAthena,
+  stubFor,
+  waitFor,
+} from "./athena-helpers";
 import { createUser, newDevice, workerFetch, type TestUser } from "./helpers";
 
 let admin: TestUser;
-beforeAll(async () => { admin = await adminFirst(); });
+beforeAll(async () => {
+  admin = await adminFirst();
+});
 
-const commaDongleId = () => Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+const commaDongleId = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** A device that already has a dongle id from comma: it never calls our pilotauth. */
 async function commaDevice() {
@@ -32,12 +44,20 @@ describe("adoption of devices with a comma-issued dongle id", () => {
     const { sim } = simAthena(device);
     sim.start();
     await sim.waitConnected();
-    await waitFor(async () => expect((await pendingList()).find((p) => p.dongle_id === dongle)).toMatchObject({ state: "pending", public_key: device.keys.publicKeyPem }));
+    await waitFor(async () =>
+      expect((await pendingList()).find((p) => p.dongle_id === dongle)).toMatchObject({
+        state: "pending",
+        public_key: device.keys.publicKeyPem,
+      }),
+    );
     expect(callsReceived(sim, "getPublicKey")).toHaveLength(1);
     // Not a device of ours yet: its HTTP requests are refused, its logs acknowledged but not kept.
     expect((await device.pollPairing()).status).toBe(401);
     expect(await sim.forwardLogs("pending log\n")).toMatchObject({ result: { success: 1 } });
-    const stored = await runInDurableObject(stubFor(dongle), (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM device_logs").one().n);
+    const stored = await runInDurableObject(
+      stubFor(dongle),
+      (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM device_logs").one().n,
+    );
     expect(stored).toBe(0);
     // Held open: keepalives flow, so the device does not churn while it waits for an admin.
     await runDurableObjectAlarm(stubFor(dongle));
@@ -66,7 +86,9 @@ describe("adoption of devices with a comma-issued dongle id", () => {
     expect((await decide(dongle, "reject")).status).toBe(200);
     await waitFor(() => expect(sim.connected).toBe(false));
     expect(sim.closes[0].code).toBe(4003);
-    const again = await workerFetch(`/ws/v2/${dongle}`, { headers: { Upgrade: "websocket", Cookie: `jwt=${await device.token()}` } });
+    const again = await workerFetch(`/ws/v2/${dongle}`, {
+      headers: { Upgrade: "websocket", Cookie: `jwt=${await device.token()}` },
+    });
     expect(again.status).toBe(403);
     expect(await again.json()).toMatchObject({ error: "device_rejected" });
     expect((await pendingList()).find((p) => p.dongle_id === dongle)?.state).toBe("rejected");
@@ -92,7 +114,9 @@ describe("adoption of devices with a comma-issued dongle id", () => {
     const other = await deviceToken(await generateDeviceKeys("rsa"), dongle);
     const res = await workerFetch(`/ws/v2/${dongle}`, { headers: { Upgrade: "websocket", Cookie: `jwt=${other}` } });
     expect(res.status).toBe(401);
-    const back = await workerFetch(`/ws/v2/${dongle}`, { headers: { Upgrade: "websocket", Cookie: `jwt=${await device.token()}` } });
+    const back = await workerFetch(`/ws/v2/${dongle}`, {
+      headers: { Upgrade: "websocket", Cookie: `jwt=${await device.token()}` },
+    });
     expect(back.status).toBe(101);
     back.webSocket!.accept();
     back.webSocket!.close(1000);

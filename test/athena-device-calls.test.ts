@@ -6,14 +6,27 @@ import { adminFirst, connectedDevice, pairedOwner, relay, stubFor, waitFor } fro
 import { workerFetch, type TestUser } from "./helpers";
 
 let admin: TestUser;
-beforeAll(async () => { admin = await adminFirst(); });
-
-/** The raw frame the server sent in answer to the device's call `id`. */
-const rawReplyTo = (received: string[], id: string) => received.find((t) => {
-  try { return JSON.parse(t).id === id; } catch { return false; }
+beforeAll(async () => {
+  admin = await adminFirst();
 });
 
-interface LogListing { id: number; kind: string; rpc_id: string; size: number; received_at: number }
+/** The raw frame the server sent in answer to the device's call `id`. */
+const rawReplyTo = (received: string[], id: string) =>
+  received.find((t) => {
+    try {
+      return JSON.parse(t).id === id;
+    } catch {
+      return false;
+    }
+  });
+
+interface LogListing {
+  id: number;
+  kind: string;
+  rpc_id: string;
+  size: number;
+  received_at: number;
+}
 
 const listLogs = async (dongle: string, query = "") => {
   const res = await workerFetch(`/api/v1/devices/${dongle}/logs${query}`, { headers: admin.auth });
@@ -63,7 +76,15 @@ describe("device-initiated calls", () => {
     expect(rawReplyTo(sim.received, "x1")).not.toContain("method");
     const bad = await sim.callServer("forwardLogs", { logs: 42 }, "x2");
     expect(bad).toMatchObject({ error: { code: -32602 } });
-    for (const garbage of ["not json", "[]", "42", '{"foo": 1}', '{"error": "handler crashed"}', '{"id": "nobody", "result": 1}']) sim.send(garbage);
+    for (const garbage of [
+      "not json",
+      "[]",
+      "42",
+      '{"foo": 1}',
+      '{"error": "handler crashed"}',
+      '{"id": "nobody", "result": 1}',
+    ])
+      sim.send(garbage);
     const owner = await pairedOwner(device);
     const res = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: ["still here"], id: 3 });
     expect(await res.json()).toEqual({ jsonrpc: "2.0", result: "still here", id: 3 });
@@ -87,8 +108,14 @@ describe("forwarded logs: access and retention", () => {
     await sim.forwardLogs("old\n", "swaglog.0000000001");
     await sim.forwardLogs("new\n", "swaglog.0000000002");
     const keys = await runInDurableObject(stubFor(dongle), (_i, state) => {
-      state.storage.sql.exec("UPDATE device_logs SET received_at = received_at - ? WHERE rpc_id = 'swaglog.0000000001'", LOG_MAX_AGE_S + 1);
-      return state.storage.sql.exec<{ r2_key: string }>("SELECT r2_key FROM device_logs ORDER BY seq").toArray().map((r) => r.r2_key);
+      state.storage.sql.exec(
+        "UPDATE device_logs SET received_at = received_at - ? WHERE rpc_id = 'swaglog.0000000001'",
+        LOG_MAX_AGE_S + 1,
+      );
+      return state.storage.sql
+        .exec<{ r2_key: string }>("SELECT r2_key FROM device_logs ORDER BY seq")
+        .toArray()
+        .map((r) => r.r2_key);
     });
     expect((await listLogs(dongle)).map((e) => e.rpc_id)).toEqual(["swaglog.0000000002"]);
     expect(await env.MEDIA.head(keys[0])).toBeNull();
@@ -99,7 +126,11 @@ describe("forwarded logs: access and retention", () => {
     const { sim, dongle } = await connectedDevice();
     const max = LOG_RETENTION.stats.maxFiles;
     for (let i = 0; i < max + 5; i += 15) {
-      await Promise.all(Array.from({ length: Math.min(15, max + 5 - i) }, (_, j) => sim.storeStats(`gauge.x value=${i + j}\n`, `boot_${i + j}`)));
+      await Promise.all(
+        Array.from({ length: Math.min(15, max + 5 - i) }, (_, j) =>
+          sim.storeStats(`gauge.x value=${i + j}\n`, `boot_${i + j}`),
+        ),
+      );
     }
     await waitFor(async () => {
       const listed = await listLogs(dongle, "?kind=stats&limit=500");

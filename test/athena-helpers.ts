@@ -40,16 +40,27 @@ export async function adminFirst(): Promise<TestUser> {
 
 export async function pairedOwner(device: SimDevice): Promise<TestUser> {
   const owner = await createUser();
-  const res = await workerFetch("/v2/pilotpair/", { method: "POST", headers: owner.auth, body: new URLSearchParams({ pair_token: await device.pairToken() }) });
+  const res = await workerFetch("/v2/pilotpair/", {
+    method: "POST",
+    headers: owner.auth,
+    body: new URLSearchParams({ pair_token: await device.pairToken() }),
+  });
   if (res.status !== 200) throw new Error(`pairing failed ${res.status} ${await res.text()}`);
   return owner;
 }
 
 export async function share(dongle: string, user: TestUser, permission: "read" | "write") {
-  await env.DB.prepare("INSERT INTO device_users (dongle_id, user_id, permission) VALUES (?, ?, ?)").bind(dongle, user.id, permission).run();
+  await env.DB.prepare("INSERT INTO device_users (dongle_id, user_id, permission) VALUES (?, ?, ?)")
+    .bind(dongle, user.id, permission)
+    .run();
 }
 
-export function relay(dongle: string, auth: Record<string, string>, body: unknown, opts: { path?: string; query?: string } = {}) {
+export function relay(
+  dongle: string,
+  auth: Record<string, string>,
+  body: unknown,
+  opts: { path?: string; query?: string } = {},
+) {
   const path = opts.path ?? `/${dongle}`;
   return workerFetch(`${path}${opts.query ? `?${opts.query}` : ""}`, json(body, { method: "POST", headers: auth }));
 }
@@ -73,5 +84,7 @@ export function callsReceived(sim: SimAthena, method: string): Record<string, un
 export const waitFor = <T>(fn: () => T | Promise<T>, timeout = 5000) => vi.waitFor(fn, { timeout, interval: 10 });
 
 export async function deviceRow(dongle: string) {
-  return env.DB.prepare("SELECT last_athena_ping, athena_online FROM devices WHERE dongle_id = ?").bind(dongle).first<{ last_athena_ping: number | null; athena_online: number }>();
+  return env.DB.prepare("SELECT last_athena_ping, athena_online FROM devices WHERE dongle_id = ?")
+    .bind(dongle)
+    .first<{ last_athena_ping: number | null; athena_online: number }>();
 }

@@ -18,13 +18,20 @@ async function openViewer(path: string, headers: Record<string, string> = {}): P
   const events: Record<string, unknown>[] = [];
   if (ws) {
     ws.accept();
-    ws.addEventListener("message", (e) => { events.push(JSON.parse(e.data as string)); });
+    ws.addEventListener("message", (e) => {
+      events.push(JSON.parse(e.data as string));
+    });
   }
   return { ws, events, status: res.status, res };
 }
 
 const timerNames = (dongle: string) =>
-  runInDurableObject(stubFor(dongle), (_i, state) => state.storage.sql.exec<{ name: string }>("SELECT name FROM timers ORDER BY name").toArray().map((r) => r.name));
+  runInDurableObject(stubFor(dongle), (_i, state) =>
+    state.storage.sql
+      .exec<{ name: string }>("SELECT name FROM timers ORDER BY name")
+      .toArray()
+      .map((r) => r.name),
+  );
 
 describe("live view: GET /api/v1/devices/:dongle/live", () => {
   it("pushes status changes, polls live state only while someone watches, and stops when the last viewer leaves", async () => {
@@ -37,13 +44,17 @@ describe("live view: GET /api/v1/devices/:dongle/live", () => {
 
     const { sim } = simAthena(device);
     await sim.connect();
-    await waitFor(() => expect(viewer.events).toContainEqual(expect.objectContaining({ type: "status", online: true })));
+    await waitFor(() =>
+      expect(viewer.events).toContainEqual(expect.objectContaining({ type: "status", online: true })),
+    );
     // Polling starts at once (the alarm fires by itself) and goes through the relay as getMessage calls.
     await waitFor(() => {
       const services = viewer.events.filter((e) => e.type === "state" && e.data).map((e) => e.service);
       expect(new Set(services)).toEqual(new Set(LIVE_SERVICES));
     });
-    const gps = viewer.events.find((e) => e.service === "gpsLocationExternal") as { data: { gpsLocationExternal: { hasFix: boolean } } };
+    const gps = viewer.events.find((e) => e.service === "gpsLocationExternal") as {
+      data: { gpsLocationExternal: { hasFix: boolean } };
+    };
     expect(gps.data.gpsLocationExternal.hasFix).toBe(true);
     await waitFor(async () => expect(await timerNames(dongle)).toEqual(["keepalive", "live-poll"]));
 
@@ -59,7 +70,9 @@ describe("live view: GET /api/v1/devices/:dongle/live", () => {
     await waitFor(() => expect(again.events[0]).toMatchObject({ type: "status", online: true }));
     await waitFor(() => expect(callsReceived(sim, "getMessage").length).toBeGreaterThan(polled));
     await sim.stop();
-    await waitFor(() => expect(again.events).toContainEqual(expect.objectContaining({ type: "status", online: false })));
+    await waitFor(() =>
+      expect(again.events).toContainEqual(expect.objectContaining({ type: "status", online: false })),
+    );
     await waitFor(async () => expect(await timerNames(dongle)).toEqual([]));
     again.ws.close(1000);
   });
@@ -67,7 +80,9 @@ describe("live view: GET /api/v1/devices/:dongle/live", () => {
   it("takes the token from Sec-WebSocket-Protocol and answers with the other offered protocol", async () => {
     const device = await registeredDevice();
     const owner = await pairedOwner(device);
-    const viewer = await openViewer(`/api/v1/devices/${device.dongleId}/live`, { "Sec-WebSocket-Protocol": `athena-live, ${owner.accessToken}` });
+    const viewer = await openViewer(`/api/v1/devices/${device.dongleId}/live`, {
+      "Sec-WebSocket-Protocol": `athena-live, ${owner.accessToken}`,
+    });
     expect(viewer.status).toBe(101);
     expect(viewer.res.headers.get("Sec-WebSocket-Protocol")).toBe("athena-live");
     await waitFor(() => expect(viewer.events[0]).toMatchObject({ type: "status" }));

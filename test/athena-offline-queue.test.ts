@@ -26,14 +26,26 @@ describe("offline queue", () => {
     const first = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "getVersion", id: 0, expiry });
     expect(first.status).toBe(202);
     expect(await first.json()).toEqual({ result: "Device offline, message queued" });
-    const second = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "setRouteViewed", params: { route: `${dongle}|0000002a--0123456789` }, id: "b", expiry });
+    const second = await relay(dongle, owner.auth, {
+      jsonrpc: "2.0",
+      method: "setRouteViewed",
+      params: { route: `${dongle}|0000002a--0123456789` },
+      id: "b",
+      expiry,
+    });
     expect(second.status).toBe(202);
 
     const queue = `/v1/devices/${dongle}/athena_offline_queue`;
     const listed = await getJson<unknown[]>(queue, owner);
     expect(listed).toEqual([
       { jsonrpc: "2.0", method: "getVersion", params: null, expiry, id: 0 },
-      { jsonrpc: "2.0", method: "setRouteViewed", params: { route: `${dongle}|0000002a--0123456789` }, expiry, id: "b" },
+      {
+        jsonrpc: "2.0",
+        method: "setRouteViewed",
+        params: { route: `${dongle}|0000002a--0123456789` },
+        expiry,
+        id: "b",
+      },
     ]);
 
     await evictDurableObject(stubFor(dongle));
@@ -45,12 +57,19 @@ describe("offline queue", () => {
     const delivered = sim.received.map((t) => JSON.parse(t));
     expect(delivered.map((m) => m.method)).toEqual(["getVersion", "setRouteViewed"]);
     // Delivered without the web app's `expiry` (json-rpc 1.15 would reject the call) and without errors.
-    for (const m of delivered) expect(Object.keys(m).every((k) => ["jsonrpc", "method", "params", "id"].includes(k))).toBe(true);
+    for (const m of delivered)
+      expect(Object.keys(m).every((k) => ["jsonrpc", "method", "params", "id"].includes(k))).toBe(true);
     expect(sim.sent.every((t) => !JSON.parse(t).error)).toBe(true);
 
     await waitFor(async () => {
-      const history = await getJson<{ status: string; method: string; reply: unknown }[]>(`/api/v1/devices/${dongle}/athena/queue`, owner);
-      expect(history.map((h) => [h.method, h.status])).toEqual([["setRouteViewed", "answered"], ["getVersion", "answered"]]);
+      const history = await getJson<{ status: string; method: string; reply: unknown }[]>(
+        `/api/v1/devices/${dongle}/athena/queue`,
+        owner,
+      );
+      expect(history.map((h) => [h.method, h.status])).toEqual([
+        ["setRouteViewed", "answered"],
+        ["getVersion", "answered"],
+      ]);
       expect(history[0].reply).toEqual({ jsonrpc: "2.0", result: { success: 1 }, id: "b" });
       expect(history[1].reply).toMatchObject({ jsonrpc: "2.0", id: 0, result: { version: "0.10.3" } });
     });
@@ -61,12 +80,20 @@ describe("offline queue", () => {
     const { device, owner, dongle } = await offlineDevice();
     const soon = nowS() + 1;
     const later = nowS() + 3600;
-    expect((await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: { s: "late" }, id: 1, expiry: later })).status).toBe(202);
-    expect((await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: { s: "soon" }, id: 2, expiry: soon })).status).toBe(202);
+    expect(
+      (await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: { s: "late" }, id: 1, expiry: later }))
+        .status,
+    ).toBe(202);
+    expect(
+      (await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: { s: "soon" }, id: 2, expiry: soon }))
+        .status,
+    ).toBe(202);
     expect(await alarmAt(dongle)).toBe(soon * 1000);
     // The real alarm fires at the expiry, deletes the call and re-arms for the next expiry.
     await waitFor(async () => expect(await alarmAt(dongle)).toBe(later * 1000), 5000);
-    const rows = await runInDurableObject(stubFor(dongle), (_i, state) => state.storage.sql.exec("SELECT caller_id FROM queued_calls").toArray());
+    const rows = await runInDurableObject(stubFor(dongle), (_i, state) =>
+      state.storage.sql.exec("SELECT caller_id FROM queued_calls").toArray(),
+    );
     expect(rows).toEqual([{ caller_id: "1" }]);
     const left = await getJson<{ id: number }[]>(`/v1/devices/${dongle}/athena_offline_queue`, owner);
     expect(left.map((c) => c.id)).toEqual([1]);
@@ -79,7 +106,13 @@ describe("offline queue", () => {
 
   it("re-delivers a call that was sent but not answered when the device reconnects", async () => {
     const { device, owner, dongle } = await offlineDevice();
-    await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: { s: "again" }, id: 5, expiry: nowS() + 3600 });
+    await relay(dongle, owner.auth, {
+      jsonrpc: "2.0",
+      method: "echo",
+      params: { s: "again" },
+      id: 5,
+      expiry: nowS() + 3600,
+    });
     const { sim: mute } = simAthena(device, { gate: () => new Promise(() => {}) });
     await mute.connect();
     await waitFor(() => expect(callsReceived(mute, "echo")).toHaveLength(1));
@@ -88,19 +121,34 @@ describe("offline queue", () => {
     await sim.connect();
     await waitFor(() => expect(sim.stats.callsServed).toBe(1));
     await waitFor(async () => {
-      const [entry] = await getJson<{ status: string; reply: unknown }[]>(`/api/v1/devices/${dongle}/athena/queue`, owner);
+      const [entry] = await getJson<{ status: string; reply: unknown }[]>(
+        `/api/v1/devices/${dongle}/athena/queue`,
+        owner,
+      );
       expect(entry).toMatchObject({ status: "answered", reply: { result: "again", id: 5 } });
     });
   });
 
   it("answers 404 for an expiry already past, and relays directly when the device is online", async () => {
     const { device, owner, dongle } = await offlineDevice();
-    const past = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: ["x"], id: 1, expiry: nowS() - 10 });
+    const past = await relay(dongle, owner.auth, {
+      jsonrpc: "2.0",
+      method: "echo",
+      params: ["x"],
+      id: 1,
+      expiry: nowS() - 10,
+    });
     expect(past.status).toBe(404);
     expect(await past.json()).toMatchObject({ message: "Device not connected" });
     const { sim } = simAthena(device);
     await sim.connect();
-    const online = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: ["x"], id: 1, expiry: nowS() + 60 });
+    const online = await relay(dongle, owner.auth, {
+      jsonrpc: "2.0",
+      method: "echo",
+      params: ["x"],
+      id: 1,
+      expiry: nowS() + 60,
+    });
     expect(online.status).toBe(200);
     expect(await online.json()).toEqual({ jsonrpc: "2.0", result: "x", id: 1 });
   });

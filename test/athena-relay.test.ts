@@ -1,17 +1,30 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adminFirst, callsReceived, connectedDevice, pairedOwner, relay, share, stubFor, waitFor } from "./athena-helpers";
+import {
+  adminFirst,
+  callsReceived,
+  connectedDevice,
+  pairedOwner,
+  relay,
+  share,
+  stubFor,
+  waitFor,
+} from "./athena-helpers";
 import { createUser, json, registeredDevice, workerFetch, type TestUser } from "./helpers";
 
 let admin: TestUser;
-beforeAll(async () => { admin = await adminFirst(); });
+beforeAll(async () => {
+  admin = await adminFirst();
+});
 
 const ROUTE = "0000002a--0123456789";
 
 function deferred() {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
@@ -19,16 +32,36 @@ describe("relay: POST /:dongle and /api/v1/devices/:dongle/athena", () => {
   it("forwards only jsonrpc/method/params/id and returns the device's reply with the caller's id", async () => {
     const { sim, device, dongle } = await connectedDevice();
     const owner = await pairedOwner(device);
-    const res = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "getVersion", id: 0, expiry: 4_102_444_800, extra: true });
+    const res = await relay(dongle, owner.auth, {
+      jsonrpc: "2.0",
+      method: "getVersion",
+      id: 0,
+      expiry: 4_102_444_800,
+      extra: true,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toContain("application/json");
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toEqual({ jsonrpc: "2.0", id: 0, result: { version: "0.10.3", remote: "github.com/commaai/openpilot", branch: "release3", commit: expect.any(String) } });
+    expect(body).toEqual({
+      jsonrpc: "2.0",
+      id: 0,
+      result: {
+        version: "0.10.3",
+        remote: "github.com/commaai/openpilot",
+        branch: "release3",
+        commit: expect.any(String),
+      },
+    });
     const [frame] = callsReceived(sim, "getVersion");
     expect(Object.keys(frame).sort()).toEqual(["id", "jsonrpc", "method"]);
     expect(frame.id).not.toBe(0);
 
-    const viaApi = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: ["hi"], id: "x" }, { path: `/api/v1/devices/${dongle}/athena` });
+    const viaApi = await relay(
+      dongle,
+      owner.auth,
+      { jsonrpc: "2.0", method: "echo", params: ["hi"], id: "x" },
+      { path: `/api/v1/devices/${dongle}/athena` },
+    );
     expect(await viaApi.json()).toEqual({ jsonrpc: "2.0", id: "x", result: "hi" });
   });
 
@@ -45,11 +78,15 @@ describe("relay: POST /:dongle and /api/v1/devices/:dongle/athena", () => {
     });
     const owner = await pairedOwner(device);
     const n = 6;
-    const calls = Array.from({ length: n }, (_, i) => relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: { s: `call-${i}` }, id: 0 }));
+    const calls = Array.from({ length: n }, (_, i) =>
+      relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: { s: `call-${i}` }, id: 0 }),
+    );
     await waitFor(() => expect(gates.size).toBe(n));
     // The device answers in reverse order.
     for (let i = n - 1; i >= 0; i--) gates.get(`call-${i}`)!.resolve();
-    const replies = await Promise.all(calls.map(async (p) => (await p).json() as Promise<{ id: number; result: string }>));
+    const replies = await Promise.all(
+      calls.map(async (p) => (await p).json() as Promise<{ id: number; result: string }>),
+    );
     expect(replies.map((r) => r.result)).toEqual(Array.from({ length: n }, (_, i) => `call-${i}`));
     expect(replies.every((r) => r.id === 0)).toBe(true);
     const wireIds = callsReceived(sim, "echo").map((c) => c.id);
@@ -70,10 +107,17 @@ describe("relay: POST /:dongle and /api/v1/devices/:dongle/athena", () => {
 
   it("answers 504 'Timed out' when the device does not reply in time, leaves no timer behind, ignores the late reply", async () => {
     const hold = deferred();
-    const { device, dongle } = await connectedDevice({ gate: (call) => (call.method === "listDataDirectory" ? hold.promise : undefined) });
+    const { device, dongle } = await connectedDevice({
+      gate: (call) => (call.method === "listDataDirectory" ? hold.promise : undefined),
+    });
     const owner = await pairedOwner(device);
     const started = Date.now();
-    const res = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "listDataDirectory", params: { prefix: "" }, id: 9 }, { query: "timeout=1" });
+    const res = await relay(
+      dongle,
+      owner.auth,
+      { jsonrpc: "2.0", method: "listDataDirectory", params: { prefix: "" }, id: 9 },
+      { query: "timeout=1" },
+    );
     expect(res.status).toBe(504);
     const err = (await res.json()) as { error: string; message: string };
     expect(err.error).toBe("device_timeout");
@@ -82,8 +126,17 @@ describe("relay: POST /:dongle and /api/v1/devices/:dongle/athena", () => {
     // A pending setTimeout would keep the object from being evicted (this call would hang).
     await evictDurableObject(stubFor(dongle));
     hold.resolve(); // the late reply arrives after the caller gave up
-    const again = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "listDataDirectory", params: { prefix: `${ROUTE}--1/q` }, id: 10 });
-    expect(await again.json()).toEqual({ jsonrpc: "2.0", id: 10, result: [`${ROUTE}--1/qcamera.ts`, `${ROUTE}--1/qlog.zst`] });
+    const again = await relay(dongle, owner.auth, {
+      jsonrpc: "2.0",
+      method: "listDataDirectory",
+      params: { prefix: `${ROUTE}--1/q` },
+      id: 10,
+    });
+    expect(await again.json()).toEqual({
+      jsonrpc: "2.0",
+      id: 10,
+      result: [`${ROUTE}--1/qcamera.ts`, `${ROUTE}--1/qlog.zst`],
+    });
   });
 
   it("answers 404 'Device not connected' for an offline device without expiry", async () => {
@@ -102,7 +155,10 @@ describe("relay: POST /:dongle and /api/v1/devices/:dongle/athena", () => {
     expect(await bad.json()).toMatchObject({ error: "invalid_jsonrpc" });
     const badId = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", id: { x: 1 } });
     expect(badId.status).toBe(400);
-    const notDongle = await workerFetch("/not-a-dongle-id", json({ method: "echo", id: 1 }, { method: "POST", headers: owner.auth }));
+    const notDongle = await workerFetch(
+      "/not-a-dongle-id",
+      json({ method: "echo", id: 1 }, { method: "POST", headers: owner.auth }),
+    );
     expect(notDongle.status).toBe(404);
     expect(await notDongle.json()).toMatchObject({ error: "not_found" });
     // Other POST routes are not shadowed.
@@ -143,14 +199,21 @@ describe("relay permissions", () => {
 
   it("refuses a device token on the relay", async () => {
     const { device, dongle } = await connectedDevice();
-    const res = await relay(dongle, { Authorization: `JWT ${await device.token()}` }, { jsonrpc: "2.0", method: "echo", params: ["x"], id: 1 });
+    const res = await relay(
+      dongle,
+      { Authorization: `JWT ${await device.token()}` },
+      { jsonrpc: "2.0", method: "echo", params: ["x"], id: 1 },
+    );
     expect(res.status).toBe(403);
   });
 });
 
 describe("on-demand uploads through athena", () => {
   async function uploadUrls(dongle: string, owner: TestUser, paths: string[]) {
-    const res = await workerFetch(`/v1/${dongle}/upload_urls/`, json({ paths, expiry_days: 7 }, { method: "POST", headers: owner.auth }));
+    const res = await workerFetch(
+      `/v1/${dongle}/upload_urls/`,
+      json({ paths, expiry_days: 7 }, { method: "POST", headers: owner.auth }),
+    );
     return (await res.json()) as { url: string; headers: Record<string, string> }[];
   }
 
@@ -159,8 +222,19 @@ describe("on-demand uploads through athena", () => {
     const owner = await pairedOwner(device);
     const paths = [`${ROUTE}--0/rlog.zst`, `${ROUTE}--1/fcamera.hevc`];
     const urls = await uploadUrls(dongle, owner, paths);
-    const files_data = paths.map((fn, i) => ({ fn, url: urls[i].url, headers: urls[i].headers, allow_cellular: false, priority: 1 }));
-    const res = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "uploadFilesToUrls", params: { files_data }, id: 0 });
+    const files_data = paths.map((fn, i) => ({
+      fn,
+      url: urls[i].url,
+      headers: urls[i].headers,
+      allow_cellular: false,
+      priority: 1,
+    }));
+    const res = await relay(dongle, owner.auth, {
+      jsonrpc: "2.0",
+      method: "uploadFilesToUrls",
+      params: { files_data },
+      id: 0,
+    });
     const body = (await res.json()) as { result: { enqueued: number; items: { id: string; path: string }[] } };
     expect(body.result.enqueued).toBe(2);
     expect(body.result.items[0].path).toBe(`/data/media/0/realdata/${paths[0]}`);
@@ -178,7 +252,11 @@ describe("on-demand uploads through athena", () => {
     const files_data = paths.map((fn, i) => ({ fn, url: urls[i].url, headers: urls[i].headers }));
     await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "uploadFilesToUrls", params: [files_data], id: 0 });
     const rpc = async (method: string, params?: unknown) =>
-      ((await (await relay(dongle, owner.auth, { jsonrpc: "2.0", method, params, id: 0 })).json()) as { result: unknown }).result;
+      (
+        (await (await relay(dongle, owner.auth, { jsonrpc: "2.0", method, params, id: 0 })).json()) as {
+          result: unknown;
+        }
+      ).result;
     const queued = (await rpc("listUploadQueue")) as { id: string; url: string }[];
     expect(queued.map((q) => q.url)).toEqual(urls.map((u) => u.url));
     expect(await rpc("cancelUpload", { upload_id: queued[0].id })).toEqual({ success: 1 });

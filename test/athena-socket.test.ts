@@ -8,12 +8,23 @@ import { READ_TIMEOUT_MS } from "./device-sim/athena";
 import { HandshakeError } from "./device-sim/athena-transport";
 import { generateDeviceKeys } from "./device-sim/keys";
 import { deviceToken } from "./device-sim/tokens";
-import { adminFirst, alarmAt, callsReceived, connectedDevice, deviceRow, pairedOwner, simAthena, stubFor, waitFor } from "./athena-helpers";
+import {
+  adminFirst,
+  alarmAt,
+  callsReceived,
+  connectedDevice,
+  deviceRow,
+  pairedOwner,
+  simAthena,
+  stubFor,
+  waitFor,
+} from "./athena-helpers";
 import { registeredDevice, workerFetch } from "./helpers";
 
 beforeAll(adminFirst);
 
-const upgrade = (path: string, headers: Record<string, string> = {}) => workerFetch(path, { headers: { Upgrade: "websocket", ...headers } });
+const upgrade = (path: string, headers: Record<string, string> = {}) =>
+  workerFetch(path, { headers: { Upgrade: "websocket", ...headers } });
 
 describe("athena websocket: authentication in the Worker", () => {
   it("accepts athenad's Cookie: jwt=<token> on /ws/v2/:dongle and Authorization: JWT on /ws/:dongle", async () => {
@@ -44,7 +55,9 @@ describe("athena websocket: authentication in the Worker", () => {
     expect(none.status).toBe(401);
     expect(await none.json()).toMatchObject({ error: "unauthorized" });
 
-    const forged = await upgrade(path, { Cookie: `jwt=${await deviceToken(await generateDeviceKeys("rsa"), device.dongleId!)}` });
+    const forged = await upgrade(path, {
+      Cookie: `jwt=${await deviceToken(await generateDeviceKeys("rsa"), device.dongleId!)}`,
+    });
     expect(forged.status).toBe(401);
     expect(await forged.json()).toMatchObject({ error: "invalid_device_token" });
 
@@ -103,10 +116,15 @@ describe("athena websocket: presence and replacement", () => {
     expect((await deviceRow(dongle))?.last_athena_ping).toBe(123); // throttled: written at connect, not per frame
     // Once the last write is older than the interval, the next reply writes again.
     await runInDurableObject(stubFor(dongle), (_i, state) => {
-      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'ping_written_at'", String(Math.floor(Date.now() / 1000) - PING_WRITE_INTERVAL_S));
+      state.storage.sql.exec(
+        "UPDATE meta SET value = ? WHERE key = 'ping_written_at'",
+        String(Math.floor(Date.now() / 1000) - PING_WRITE_INTERVAL_S),
+      );
     });
     await runDurableObjectAlarm(stubFor(dongle));
-    await waitFor(async () => expect((await deviceRow(dongle))?.last_athena_ping).toBeGreaterThan(Date.now() / 1000 - 5));
+    await waitFor(async () =>
+      expect((await deviceRow(dongle))?.last_athena_ping).toBeGreaterThan(Date.now() / 1000 - 5),
+    );
   });
 
   it("a second socket of the same dongle replaces the first (closed with 4000) and stays online", async () => {
@@ -117,7 +135,10 @@ describe("athena websocket: presence and replacement", () => {
     expect(first.closes[0]).toMatchObject({ code: 4000 });
     expect(second.connected).toBe(true);
     expect((await deviceRow(dongle))?.athena_online).toBe(1);
-    const sockets = await runInDurableObject(stubFor(dongle), (_i, state) => state.getWebSockets("device").filter((ws) => ws.readyState === WebSocket.OPEN).length);
+    const sockets = await runInDurableObject(
+      stubFor(dongle),
+      (_i, state) => state.getWebSockets("device").filter((ws) => ws.readyState === WebSocket.OPEN).length,
+    );
     expect(sockets).toBe(1);
     // Keepalives reach the new socket only.
     await runDurableObjectAlarm(stubFor(dongle));

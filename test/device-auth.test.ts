@@ -7,18 +7,21 @@ const poll = (dongle: string, token: string, path = `/v1.1/devices/${dongle}`) =
   workerFetch(path, { headers: { Authorization: `JWT ${token}`, "User-Agent": "openpilot-0.10.3" } });
 
 describe("device JWT authentication", () => {
-  it.each(["rsa", "ecdsa"] as const)("accepts a %s device token (reusable, no jti) on the device poll", async (keyKind) => {
-    const device = await registeredDevice({ keyKind });
-    const token = await device.token();
-    for (let i = 0; i < 2; i++) {
-      const res = await poll(device.dongleId!, token);
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as Record<string, unknown>;
-      expect(body.is_paired).toBe(false);
-      expect(body.prime_type).toBe(0);
-      expect(body.dongle_id).toBe(device.dongleId);
-    }
-  });
+  it.each(["rsa", "ecdsa"] as const)(
+    "accepts a %s device token (reusable, no jti) on the device poll",
+    async (keyKind) => {
+      const device = await registeredDevice({ keyKind });
+      const token = await device.token();
+      for (let i = 0; i < 2; i++) {
+        const res = await poll(device.dongleId!, token);
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as Record<string, unknown>;
+        expect(body.is_paired).toBe(false);
+        expect(body.prime_type).toBe(0);
+        expect(body.dongle_id).toBe(device.dongleId);
+      }
+    },
+  );
 
   it("accepts both trailing-slash forms (Qt polls with a slash, raylib without)", async () => {
     const device = await registeredDevice();
@@ -62,7 +65,9 @@ describe("device JWT authentication", () => {
   it("asks for auth when there is none, and treats 'JWT null' as anonymous", async () => {
     const device = await registeredDevice();
     expect((await workerFetch(`/v1.1/devices/${device.dongleId}`)).status).toBe(401);
-    expect((await workerFetch(`/v1.1/devices/${device.dongleId}`, { headers: { Authorization: "JWT null" } })).status).toBe(401);
+    expect(
+      (await workerFetch(`/v1.1/devices/${device.dongleId}`, { headers: { Authorization: "JWT null" } })).status,
+    ).toBe(401);
   });
 
   it("serves the other endpoints devices poll", async () => {

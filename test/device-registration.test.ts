@@ -15,8 +15,17 @@ describe("POST /v2/pilotauth/ (device registration)", () => {
     expect(status).toBe(200);
     expect(dongleId).toMatch(/^[0-9a-f]{16}$/);
     expect(body).toEqual({ dongle_id: dongleId });
-    const row = await env.DB.prepare("SELECT key_algorithm, serial, imei, openpilot_version FROM devices WHERE dongle_id = ?").bind(dongleId).first();
-    expect(row).toEqual({ key_algorithm: keyKind === "rsa" ? "RS256" : "ES256", serial: device.serial, imei: device.imei, openpilot_version: "0.10.3" });
+    const row = await env.DB.prepare(
+      "SELECT key_algorithm, serial, imei, openpilot_version FROM devices WHERE dongle_id = ?",
+    )
+      .bind(dongleId)
+      .first();
+    expect(row).toEqual({
+      key_algorithm: keyKind === "rsa" ? "RS256" : "ES256",
+      serial: device.serial,
+      imei: device.imei,
+      openpilot_version: "0.10.3",
+    });
   });
 
   it("returns the same dongle id when the same key registers again", async () => {
@@ -47,12 +56,28 @@ describe("POST /v2/pilotauth/ (device registration)", () => {
 
   it("accepts form and JSON bodies too", async () => {
     const device = await newDevice();
-    const fields = { serial: device.serial, public_key: device.keys.publicKeyPem, register_token: await registerToken(device.keys), imei: "", imei2: "" };
-    const form = await workerFetch("/v2/pilotauth/", { method: "POST", body: new URLSearchParams(fields), headers: { "Content-Type": "application/x-www-form-urlencoded" } });
-    const viaJson = await workerFetch("/v2/pilotauth", { method: "POST", body: JSON.stringify(fields), headers: { "Content-Type": "application/json" } });
+    const fields = {
+      serial: device.serial,
+      public_key: device.keys.publicKeyPem,
+      register_token: await registerToken(device.keys),
+      imei: "",
+      imei2: "",
+    };
+    const form = await workerFetch("/v2/pilotauth/", {
+      method: "POST",
+      body: new URLSearchParams(fields),
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    const viaJson = await workerFetch("/v2/pilotauth", {
+      method: "POST",
+      body: JSON.stringify(fields),
+      headers: { "Content-Type": "application/json" },
+    });
     expect(form.status).toBe(200);
     expect(viaJson.status).toBe(200);
-    expect(((await form.json()) as { dongle_id: string }).dongle_id).toBe(((await viaJson.json()) as { dongle_id: string }).dongle_id);
+    expect(((await form.json()) as { dongle_id: string }).dongle_id).toBe(
+      ((await viaJson.json()) as { dongle_id: string }).dongle_id,
+    );
   });
 
   it("rejects a register token signed by another key with 400, never 402/403", async () => {
@@ -73,7 +98,9 @@ describe("POST /v2/pilotauth/ (device registration)", () => {
   it("rejects a token without register: true and garbage keys with 400", async () => {
     const device = await newDevice();
     const { SignJWT } = await import("jose");
-    const noClaim = await new SignJWT({ exp: Math.floor(Date.now() / 1000) + 60 }).setProtectedHeader({ alg: "RS256", typ: "JWT" }).sign(device.keys.privateKey);
+    const noClaim = await new SignJWT({ exp: Math.floor(Date.now() / 1000) + 60 })
+      .setProtectedHeader({ alg: "RS256", typ: "JWT" })
+      .sign(device.keys.privateKey);
     expect((await device.register({ token: noClaim })).status).toBe(400);
     const res = await workerFetch(`/v2/pilotauth/?public_key=nonsense&register_token=x&serial=s`, { method: "POST" });
     expect(res.status).toBe(400);

@@ -36,8 +36,16 @@ describe("GET /v1.4/:dongle/upload_url/", () => {
   });
 
   it.each([
-    "../etc/passwd", "/data/media/0/realdata/x--0/qlog.zst", "0000001a--c20ba54385--3/../qlog.zst", "0000001a--c20ba54385--3/notes.txt",
-    "0000001a--c20ba54385/qlog.zst", "boot/../../x", "boot/", "", "a/b/c", "0000001a--c20ba54385--3\\qlog.zst",
+    "../etc/passwd",
+    "/data/media/0/realdata/x--0/qlog.zst",
+    "0000001a--c20ba54385--3/../qlog.zst",
+    "0000001a--c20ba54385--3/notes.txt",
+    "0000001a--c20ba54385/qlog.zst",
+    "boot/../../x",
+    "boot/",
+    "",
+    "a/b/c",
+    "0000001a--c20ba54385--3\\qlog.zst",
   ])("rejects %j with 400", async (path) => {
     const device = await registeredDevice();
     const res = await uploadUrl(device, path);
@@ -70,15 +78,24 @@ describe("PUT to the signed upload URL", () => {
     const key = `${device.dongleId}/${route}/2/qlog.zst`;
     const object = await env.MEDIA.get(key);
     expect(await object?.text()).toBe("hello qlog");
-    const file = await env.DB.prepare("SELECT kind, size, segment, log_id FROM uploaded_files WHERE key = ?").bind(key).first();
+    const file = await env.DB.prepare("SELECT kind, size, segment, log_id FROM uploaded_files WHERE key = ?")
+      .bind(key)
+      .first();
     expect(file).toEqual({ kind: "qlog", size: 10, segment: 2, log_id: route });
-    const routeRow = await env.DB.prepare("SELECT maxqlog FROM routes WHERE fullname = ?").bind(`${device.dongleId}|${route}`).first();
+    const routeRow = await env.DB.prepare("SELECT maxqlog FROM routes WHERE fullname = ?")
+      .bind(`${device.dongleId}|${route}`)
+      .first();
     expect(routeRow).toEqual({ maxqlog: 2 });
     // The real queue delivers the message to the consumer, which marks the file handled.
-    await vi.waitFor(async () => {
-      const state = await env.DB.prepare("SELECT state FROM uploaded_files WHERE key = ?").bind(key).first<{ state: string }>();
-      expect(state?.state).not.toBe("pending");
-    }, { timeout: 10_000, interval: 200 });
+    await vi.waitFor(
+      async () => {
+        const state = await env.DB.prepare("SELECT state FROM uploaded_files WHERE key = ?")
+          .bind(key)
+          .first<{ state: string }>();
+        expect(state?.state).not.toBe("pending");
+      },
+      { timeout: 10_000, interval: 200 },
+    );
   });
 
   it("uploads a whole synthetic route in the uploader's order", async () => {
@@ -87,7 +104,9 @@ describe("PUT to the signed upload URL", () => {
     for (const f of uploadOrder(route, 3)) expect((await device.uploadFile(f.key, f.data)).outcome).toBe("uploaded");
     const listed = await env.MEDIA.list({ prefix: `${device.dongleId}/${route}/` });
     expect(listed.objects.map((o) => o.key).sort()).toEqual(
-      [0, 1, 2].flatMap((s) => [`${device.dongleId}/${route}/${s}/qcamera.ts`, `${device.dongleId}/${route}/${s}/qlog.zst`]).sort(),
+      [0, 1, 2]
+        .flatMap((s) => [`${device.dongleId}/${route}/${s}/qcamera.ts`, `${device.dongleId}/${route}/${s}/qlog.zst`])
+        .sort(),
     );
   });
 
@@ -96,7 +115,8 @@ describe("PUT to the signed upload URL", () => {
     const { url } = (await (await uploadUrl(device, "0000001a--c20ba54385--0/qlog.zst")).json()) as { url: string };
     const tampered = new URL(url);
     tampered.pathname = tampered.pathname.replace("/0/qlog.zst", "/1/qlog.zst");
-    const put = (u: string) => workerFetch(u, { method: "PUT", body: bytes("data"), headers: { "Content-Length": "4" } });
+    const put = (u: string) =>
+      workerFetch(u, { method: "PUT", body: bytes("data"), headers: { "Content-Length": "4" } });
     const t = await put(tampered.toString());
     expect(t.status).toBe(400);
     expect(await t.json()).toMatchObject({ error: "invalid_signature" });
@@ -134,9 +154,13 @@ describe("PUT to the signed upload URL", () => {
     const key = "0000001a--c20ba54385--0/qcamera.ts";
     expect((await device.uploadFile(key, bytes("same bytes"))).outcome).toBe("uploaded");
     expect((await device.uploadFile(key, bytes("same bytes"))).outcome).toBe("uploaded");
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM uploaded_files WHERE dongle_id = ?").bind(device.dongleId).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM uploaded_files WHERE dongle_id = ?")
+      .bind(device.dongleId)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(1);
-    const segs = await env.DB.prepare("SELECT count(*) AS n FROM segments WHERE dongle_id = ?").bind(device.dongleId).first<{ n: number }>();
+    const segs = await env.DB.prepare("SELECT count(*) AS n FROM segments WHERE dongle_id = ?")
+      .bind(device.dongleId)
+      .first<{ n: number }>();
     expect(segs?.n).toBe(1);
   });
 
@@ -147,10 +171,17 @@ describe("PUT to the signed upload URL", () => {
     const writer = writable.getWriter();
     writer.write(bytes("only part of it")).catch(() => undefined);
     writer.abort(new Error("connection dropped")).catch(() => undefined);
-    const res = await workerFetch(url, { method: "PUT", body: readable, headers: { "Content-Length": "1000" }, duplex: "half" } as RequestInit);
+    const res = await workerFetch(url, {
+      method: "PUT",
+      body: readable,
+      headers: { "Content-Length": "1000" },
+      duplex: "half",
+    } as RequestInit);
     expect(res.status).toBe(400);
     expect(await env.MEDIA.head(`${device.dongleId}/0000001a--c20ba54385/4/qlog.zst`)).toBeNull();
-    const row = await env.DB.prepare("SELECT count(*) AS n FROM uploaded_files WHERE dongle_id = ?").bind(device.dongleId).first<{ n: number }>();
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM uploaded_files WHERE dongle_id = ?")
+      .bind(device.dongleId)
+      .first<{ n: number }>();
     expect(row?.n).toBe(0);
   });
 
@@ -158,7 +189,9 @@ describe("PUT to the signed upload URL", () => {
     const device = await registeredDevice();
     const route = newRouteName();
     await device.uploadFile(`${route}--0/qlog.zst`, bytes("x"));
-    await env.DB.prepare("UPDATE routes SET deleted_at = unixepoch() WHERE fullname = ?").bind(`${device.dongleId}|${route}`).run();
+    await env.DB.prepare("UPDATE routes SET deleted_at = unixepoch() WHERE fullname = ?")
+      .bind(`${device.dongleId}|${route}`)
+      .run();
     expect((await device.uploadFile(`${route}--1/qlog.zst`, bytes("y"))).status).toBe(412);
   });
 });
@@ -167,30 +200,58 @@ describe("POST /v1/:dongle/upload_urls/ (batch for web apps)", () => {
   it("signs URLs valid for at least 7 days for the owner", async () => {
     const device = await registeredDevice();
     const user = await createUser();
-    const pair = await workerFetch("/v2/pilotpair/", { method: "POST", headers: user.auth, body: new URLSearchParams({ pair_token: await device.pairToken() }) });
+    const pair = await workerFetch("/v2/pilotpair/", {
+      method: "POST",
+      headers: user.auth,
+      body: new URLSearchParams({ pair_token: await device.pairToken() }),
+    });
     expect(pair.status).toBe(200);
-    const res = await workerFetch(`/v1/${device.dongleId}/upload_urls/`, json({ expiry_days: 7, paths: ["0000001a--c20ba54385--0/rlog.zst", "0000001a--c20ba54385--0/fcamera.hevc"] }, { method: "POST", headers: user.auth }));
+    const res = await workerFetch(
+      `/v1/${device.dongleId}/upload_urls/`,
+      json(
+        { expiry_days: 7, paths: ["0000001a--c20ba54385--0/rlog.zst", "0000001a--c20ba54385--0/fcamera.hevc"] },
+        { method: "POST", headers: user.auth },
+      ),
+    );
     expect(res.status).toBe(200);
     const items = (await res.json()) as { url: string; headers: object }[];
     expect(items).toHaveLength(2);
     const exp = Number(new URL(items[0].url).searchParams.get("exp"));
     expect(exp - Date.now() / 1000).toBeGreaterThan(7 * 86400 - 60);
-    expect(new URL(items[1].url).pathname).toMatch(new RegExp(`/${device.dongleId}/0000001a--c20ba54385/0/fcamera.hevc$`));
+    expect(new URL(items[1].url).pathname).toMatch(
+      new RegExp(`/${device.dongleId}/0000001a--c20ba54385/0/fcamera.hevc$`),
+    );
     // The device can use them as athena's upload threads would.
-    expect((await device.put(items[0].url, items[0].headers as Record<string, string>, bytes("rlog"))).status).toBe(201);
+    expect((await device.put(items[0].url, items[0].headers as Record<string, string>, bytes("rlog"))).status).toBe(
+      201,
+    );
   });
 
   it("refuses strangers and bad input", async () => {
     const device = await registeredDevice();
     const stranger = await createUser();
-    const res = await workerFetch(`/v1/${device.dongleId}/upload_urls/`, json({ paths: [] }, { method: "POST", headers: stranger.auth }));
+    const res = await workerFetch(
+      `/v1/${device.dongleId}/upload_urls/`,
+      json({ paths: [] }, { method: "POST", headers: stranger.auth }),
+    );
     expect(res.status).toBe(404);
     const owner = await createUser();
-    await workerFetch("/v2/pilotpair/", { method: "POST", headers: owner.auth, body: new URLSearchParams({ pair_token: await device.pairToken() }) });
-    const bad = await workerFetch(`/v1/${device.dongleId}/upload_urls/`, { method: "POST", headers: { ...owner.auth, "Content-Type": "application/json" }, body: "{nope" });
+    await workerFetch("/v2/pilotpair/", {
+      method: "POST",
+      headers: owner.auth,
+      body: new URLSearchParams({ pair_token: await device.pairToken() }),
+    });
+    const bad = await workerFetch(`/v1/${device.dongleId}/upload_urls/`, {
+      method: "POST",
+      headers: { ...owner.auth, "Content-Type": "application/json" },
+      body: "{nope",
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: "invalid_json" });
-    const traversal = await workerFetch(`/v1/${device.dongleId}/upload_urls/`, json({ paths: ["../x"] }, { method: "POST", headers: owner.auth }));
+    const traversal = await workerFetch(
+      `/v1/${device.dongleId}/upload_urls/`,
+      json({ paths: ["../x"] }, { method: "POST", headers: owner.auth }),
+    );
     expect(traversal.status).toBe(400);
   });
 });

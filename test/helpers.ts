@@ -34,20 +34,36 @@ export interface TestUser {
   auth: { Authorization: string };
 }
 
-export async function createUser(email = `user${++userCounter}-${crypto.randomUUID().slice(0, 8)}@example.com`): Promise<TestUser> {
+export async function createUser(
+  email = `user${++userCounter}-${crypto.randomUUID().slice(0, 8)}@example.com`,
+): Promise<TestUser> {
   const res = await workerFetch("/api/v1/auth/register", {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email, password: STRONG_PASSWORD }),
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password: STRONG_PASSWORD }),
   });
   if (res.status !== 201) throw new Error(`register failed ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { user: { id: string; role: string }; access_token: string; refresh_token: string };
+  const body = (await res.json()) as {
+    user: { id: string; role: string };
+    access_token: string;
+    refresh_token: string;
+  };
   return {
-    id: body.user.id, email, role: body.user.role, accessToken: body.access_token, refreshToken: body.refresh_token,
+    id: body.user.id,
+    email,
+    role: body.user.role,
+    accessToken: body.access_token,
+    refreshToken: body.refresh_token,
     auth: { Authorization: `JWT ${body.access_token}` },
   };
 }
 
 export function json(body: unknown, init: RequestInit = {}): RequestInit {
-  return { ...init, headers: { "Content-Type": "application/json", ...(init.headers ?? {}) }, body: JSON.stringify(body) };
+  return {
+    ...init,
+    headers: { "Content-Type": "application/json", ...(init.headers ?? {}) },
+    body: JSON.stringify(body),
+  };
 }
 
 /**
@@ -57,10 +73,16 @@ export function json(body: unknown, init: RequestInit = {}): RequestInit {
  * leaves the re-aggregation that follows each file's state write (a few D1 statements) time to finish.
  */
 export async function waitUploadsProcessed(dongleId: string, timeout = 20_000): Promise<void> {
-  await vi.waitFor(async () => {
-    const row = await env.DB.prepare("SELECT count(*) AS n FROM uploaded_files WHERE dongle_id = ? AND state = 'pending' AND kind IN ('qlog', 'rlog', 'qcamera')")
-      .bind(dongleId).first<{ n: number }>();
-    if (row!.n > 0) throw new Error(`${row!.n} uploads of ${dongleId} still pending`);
-  }, { timeout, interval: 50 });
+  await vi.waitFor(
+    async () => {
+      const row = await env.DB.prepare(
+        "SELECT count(*) AS n FROM uploaded_files WHERE dongle_id = ? AND state = 'pending' AND kind IN ('qlog', 'rlog', 'qcamera')",
+      )
+        .bind(dongleId)
+        .first<{ n: number }>();
+      if (row!.n > 0) throw new Error(`${row!.n} uploads of ${dongleId} still pending`);
+    },
+    { timeout, interval: 50 },
+  );
   await new Promise((resolve) => setTimeout(resolve, 300));
 }

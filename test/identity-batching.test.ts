@@ -28,12 +28,22 @@ function probeApp() {
   });
   app.use("*", identify);
   const seen = (c: Context<AppEnv>) =>
-    c.json({ principal: c.var.principal?.kind ?? null, deferred: c.var.deferredUserId ?? null, caller: callerOf(c)?.kind ?? null });
+    c.json({
+      principal: c.var.principal?.kind ?? null,
+      deferred: c.var.deferredUserId ?? null,
+      caller: callerOf(c)?.kind ?? null,
+    });
   app.get("/eager", (c) => seen(c));
-  app.get("/batched", batchesIdentity((c) => seen(c)));
+  app.get(
+    "/batched",
+    batchesIdentity((c) => seen(c)),
+  );
   const sub = new Hono<AppEnv>();
   sub.onError(renderError);
-  sub.get("/batched", batchesIdentity((c) => seen(c)));
+  sub.get(
+    "/batched",
+    batchesIdentity((c) => seen(c)),
+  );
   app.route("/sub", sub);
   return app;
 }
@@ -57,13 +67,25 @@ describe("identify with batchesIdentity", () => {
 
   it("still authenticates devices and anonymous callers up front", async () => {
     const device = await registeredDevice();
-    expect(await probe("/batched", { Authorization: `JWT ${await device.token()}` })).toEqual({ principal: "device", deferred: null, caller: "device" });
+    expect(await probe("/batched", { Authorization: `JWT ${await device.token()}` })).toEqual({
+      principal: "device",
+      deferred: null,
+      caller: "device",
+    });
     expect(await probe("/batched")).toEqual({ principal: null, deferred: null, caller: null });
-    expect(await probe("/batched", { Authorization: "JWT null" })).toEqual({ principal: null, deferred: null, caller: null });
+    expect(await probe("/batched", { Authorization: "JWT null" })).toEqual({
+      principal: null,
+      deferred: null,
+      caller: null,
+    });
   });
 
   it("refuses a bad token before the handler runs", async () => {
-    const res = await probeApp().request("/batched", { headers: { Authorization: "JWT eyJhbGciOiJIUzI1NiJ9.eyJpZGVudGl0eSI6IngifQ.bad" } }, env);
+    const res = await probeApp().request(
+      "/batched",
+      { headers: { Authorization: "JWT eyJhbGciOiJIUzI1NiJ9.eyJpZGVudGl0eSI6IngifQ.bad" } },
+      env,
+    );
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toBe("invalid_token");
   });
@@ -82,13 +104,25 @@ describe("route lists decide as before", () => {
 
   beforeAll(async () => {
     const device = await registeredDevice();
-    [owner, reader, viewer, stranger, gone] = await Promise.all([createUser(), createUser(), createUser(), createUser(), createUser()]);
-    const pair = await workerFetch("/v2/pilotpair/", { method: "POST", headers: owner.auth, body: new URLSearchParams({ pair_token: await device.pairToken() }) });
+    [owner, reader, viewer, stranger, gone] = await Promise.all([
+      createUser(),
+      createUser(),
+      createUser(),
+      createUser(),
+      createUser(),
+    ]);
+    const pair = await workerFetch("/v2/pilotpair/", {
+      method: "POST",
+      headers: owner.auth,
+      body: new URLSearchParams({ pair_token: await device.pairToken() }),
+    });
     expect(pair.status).toBe(200);
     dongle = device.dongleId!;
     deviceAuth = { Authorization: `JWT ${await device.token()}` };
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO device_users (dongle_id, user_id, permission) VALUES (?, ?, 'read'), (?, ?, 'write')").bind(dongle, reader.id, dongle, viewer.id),
+      env.DB.prepare(
+        "INSERT INTO device_users (dongle_id, user_id, permission) VALUES (?, ?, 'read'), (?, ?, 'write')",
+      ).bind(dongle, reader.id, dongle, viewer.id),
       env.DB.prepare("UPDATE users SET role = 'viewer' WHERE id = ?").bind(viewer.id),
       // An account removed while its access token is still valid.
       env.DB.prepare("DELETE FROM refresh_tokens WHERE user_id = ?").bind(gone.id),
@@ -97,7 +131,9 @@ describe("route lists decide as before", () => {
     expect((await device.uploadFile(`${newRouteName(3)}--0/qlog.zst`, new Uint8Array(64))).outcome).toBe("uploaded");
     // Not a real log: give the drive the start time processing would have (routes_segments filters on it).
     await waitUploadsProcessed(dongle);
-    await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE dongle_id = ?").bind(Date.now() - 3_600_000, dongle).run();
+    await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE dongle_id = ?")
+      .bind(Date.now() - 3_600_000, dongle)
+      .run();
   });
 
   it("gives the owner, a shared reader and a viewer the drive, each with their own user id", async () => {
@@ -107,25 +143,38 @@ describe("route lists decide as before", () => {
         expect(res.status, `${path} for ${user.email}`).toBe(200);
         const body = (await res.json()) as { user_id: string }[] | { routes: { user_id: string }[] };
         const routes = Array.isArray(body) ? body : body.routes;
-        expect(routes.map((r) => r.user_id), path).toEqual([user.id]);
+        expect(
+          routes.map((r) => r.user_id),
+          path,
+        ).toEqual([user.id]);
       }
     }
   });
 
   it("lists all my devices' drives: one device (owned or shared) in one batch, several in a second round trip", async () => {
     const names = async (user: TestUser) =>
-      ((await (await workerFetch("/api/v1/routes", { headers: user.auth })).json()) as { routes: { fullname: string }[] }).routes.map((r) => r.fullname);
+      (
+        (await (await workerFetch("/api/v1/routes", { headers: user.auth })).json()) as {
+          routes: { fullname: string }[];
+        }
+      ).routes.map((r) => r.fullname);
     const first = (await names(owner))[0];
     expect(first.startsWith(`${dongle}|`)).toBe(true);
     expect(await names(owner)).toEqual([first]);
     expect(await names(reader)).toEqual([first]); // the only device is a shared one
     // A second device of the owner with a newer drive: both lists merge, newest first; the reader still sees one.
     const second = await registeredDevice();
-    await workerFetch("/v2/pilotpair/", { method: "POST", headers: owner.auth, body: new URLSearchParams({ pair_token: await second.pairToken() }) });
+    await workerFetch("/v2/pilotpair/", {
+      method: "POST",
+      headers: owner.auth,
+      body: new URLSearchParams({ pair_token: await second.pairToken() }),
+    });
     const log = newRouteName(4);
     expect((await second.uploadFile(`${log}--0/qlog.zst`, new Uint8Array(64))).outcome).toBe("uploaded");
     await waitUploadsProcessed(second.dongleId!);
-    await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE dongle_id = ?").bind(Date.now() - 60_000, second.dongleId).run();
+    await env.DB.prepare("UPDATE routes SET start_time_ms = ? WHERE dongle_id = ?")
+      .bind(Date.now() - 60_000, second.dongleId)
+      .run();
     expect(await names(owner)).toEqual([`${second.dongleId}|${log}`, first]);
     expect(await names(reader)).toEqual([first]);
   });
@@ -140,7 +189,10 @@ describe("route lists decide as before", () => {
 
   it("hides the device from strangers and keeps /api/v1/routes for user accounts", async () => {
     for (const path of lists()) expect(await status(path, stranger.auth), path).toBe(404);
-    expect(((await (await workerFetch("/api/v1/routes", { headers: stranger.auth })).json()) as { routes: unknown[] }).routes).toEqual([]);
+    expect(
+      ((await (await workerFetch("/api/v1/routes", { headers: stranger.auth })).json()) as { routes: unknown[] })
+        .routes,
+    ).toEqual([]);
     expect(await status(`/v1/devices/${dongle}/routes_segments`, deviceAuth)).toBe(200);
     expect(await status(`/api/v1/routes?dongle_id=${dongle}`, deviceAuth)).toBe(403);
     expect(await status("/api/v1/routes", {})).toBe(401);

@@ -21,18 +21,55 @@ const collection = (features: Feature[]): FeatureCollection => ({ type: "Feature
 
 /** Land around Paris, a lake, one labelled place: enough for every layer kind the style reads. */
 async function tinyArchive(placeName: string): Promise<Uint8Array> {
-  const box = (w: number, s: number, e: number, n: number) => [[[w, s], [e, s], [e, n], [w, n], [w, s]]];
-  const tiles = buildVectorTiles([
-    { name: "earth", data: collection([{ type: "Feature", properties: { kind: "earth" }, geometry: { type: "Polygon", coordinates: box(-5, 42, 8, 51) } }]) },
-    { name: "water", data: collection([{ type: "Feature", properties: { kind: "lake" }, geometry: { type: "Polygon", coordinates: box(2.4, 48.9, 2.6, 49) } }]) },
-    {
-      name: "places", minZoomProperty: "min_zoom",
-      data: collection([{ type: "Feature", properties: { kind: "locality", name: placeName, min_zoom: 2, population_rank: 12 }, geometry: { type: "Point", coordinates: PARIS } }]),
-    },
-  ], { minZoom: 0, maxZoom: MAX_ZOOM });
+  const box = (w: number, s: number, e: number, n: number) => [
+    [
+      [w, s],
+      [e, s],
+      [e, n],
+      [w, n],
+      [w, s],
+    ],
+  ];
+  const tiles = buildVectorTiles(
+    [
+      {
+        name: "earth",
+        data: collection([
+          {
+            type: "Feature",
+            properties: { kind: "earth" },
+            geometry: { type: "Polygon", coordinates: box(-5, 42, 8, 51) },
+          },
+        ]),
+      },
+      {
+        name: "water",
+        data: collection([
+          {
+            type: "Feature",
+            properties: { kind: "lake" },
+            geometry: { type: "Polygon", coordinates: box(2.4, 48.9, 2.6, 49) },
+          },
+        ]),
+      },
+      {
+        name: "places",
+        minZoomProperty: "min_zoom",
+        data: collection([
+          {
+            type: "Feature",
+            properties: { kind: "locality", name: placeName, min_zoom: 2, population_rank: 12 },
+            geometry: { type: "Point", coordinates: PARIS },
+          },
+        ]),
+      },
+    ],
+    { minZoom: 0, maxZoom: MAX_ZOOM },
+  );
   return writePmtiles(tiles, {
     metadata: {
-      name: "test", attribution: "test data",
+      name: "test",
+      attribution: "test data",
       vector_layers: ["earth", "water", "places"].map((id) => ({ id, fields: {}, minzoom: 0, maxzoom: MAX_ZOOM })),
     },
   });
@@ -72,7 +109,9 @@ describe("maps: tiles from R2", () => {
       expect(tj).toMatchObject({ tilejson: "3.0.0", minzoom: 0, maxzoom: MAX_ZOOM, attribution: "test data" });
       expect(tj.tiles).toEqual([`${ORIGIN}/api/v1/maps/tiles/{z}/{x}/{y}.mvt`]);
       expect((tj.vector_layers as { id: string }[]).map((l) => l.id)).toEqual(["earth", "water", "places"]);
-      const again = await workerFetch("/api/v1/maps/tiles.json", { headers: { "If-None-Match": res.headers.get("ETag")! } });
+      const again = await workerFetch("/api/v1/maps/tiles.json", {
+        headers: { "If-None-Match": res.headers.get("ETag")! },
+      });
       expect(again.status).toBe(304);
     });
 
@@ -116,7 +155,11 @@ describe("maps: tiles from R2", () => {
     it("answers 204 for an empty tile inside the zoom range and 404 outside it", async () => {
       const empty = await workerFetch(tileUrl(3, 0, 7)); // the south Pacific: nothing there
       expect(empty.status).toBe(204);
-      for (const [z, x, y] of [[MAX_ZOOM + 1, 0, 0], [2, 4, 0], [2, 0, 9]]) {
+      for (const [z, x, y] of [
+        [MAX_ZOOM + 1, 0, 0],
+        [2, 4, 0],
+        [2, 0, 9],
+      ]) {
         const res = await workerFetch(tileUrl(z, x, y));
         expect(res.status).toBe(404);
         expect(await res.json()).toMatchObject({ error: "tile_out_of_range" });
@@ -151,7 +194,11 @@ describe("maps: style and fonts", () => {
     expect(style).not.toHaveProperty("glyphs");
     expect(style).not.toHaveProperty("sprite");
     expect(text).not.toContain('"icon-image"');
-    expect(Object.keys(style["font-faces"]).sort()).toEqual(["Noto Sans Italic", "Noto Sans Medium", "Noto Sans Regular"]);
+    expect(Object.keys(style["font-faces"]).sort()).toEqual([
+      "Noto Sans Italic",
+      "Noto Sans Medium",
+      "Noto Sans Regular",
+    ]);
   });
 
   it("rejects an unknown theme", async () => {
@@ -161,8 +208,12 @@ describe("maps: style and fonts", () => {
   });
 
   it("serves every font file the style declares, with ETag revalidation", async () => {
-    const style = (await (await workerFetch("/api/v1/maps/style.json")).json()) as { "font-faces": Record<string, { url: string }[]> };
-    const urls = Object.values(style["font-faces"]).flat().map((f) => f.url);
+    const style = (await (await workerFetch("/api/v1/maps/style.json")).json()) as {
+      "font-faces": Record<string, { url: string }[]>;
+    };
+    const urls = Object.values(style["font-faces"])
+      .flat()
+      .map((f) => f.url);
     expect(urls.map((u) => u.split("/").pop()).sort()).toEqual([...FONT_FILES].sort());
     for (const url of urls) {
       const res = await workerFetch(url);
@@ -199,7 +250,11 @@ describe("maps: geocoding in D1 and routing", () => {
     const res = await geocode("par");
     expect(res.status).toBe(200);
     const { results } = (await res.json()) as { results: { name: string; country: string }[] };
-    expect(results.map((r) => `${r.name}/${r.country}`)).toEqual(["Paris/France", "Parma/Italy", "Paris/United States of America"]);
+    expect(results.map((r) => `${r.name}/${r.country}`)).toEqual([
+      "Paris/France",
+      "Parma/Italy",
+      "Paris/United States of America",
+    ]);
     const exact = (await (await geocode("Paris")).json()) as { results: { display_name: string }[] };
     expect(exact.results[0].display_name).toBe("Paris, Île-de-France, France");
   });

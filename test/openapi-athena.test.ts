@@ -7,13 +7,21 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorSchema, z } from "../worker/http/openapi";
 import {
-  AthenaStatus, DeviceLogEntry, JsonRpcResponse, OfflineQueued, PendingDevice, QueuedCall, QueuedCallStatus,
+  AthenaStatus,
+  DeviceLogEntry,
+  JsonRpcResponse,
+  OfflineQueued,
+  PendingDevice,
+  QueuedCall,
+  QueuedCallStatus,
 } from "../worker/routes/athena-schemas";
 import { adminFirst, connectedDevice, pairedOwner, relay, simAthena, waitFor } from "./athena-helpers";
 import { newDevice, registeredDevice, workerFetch, type TestUser } from "./helpers";
 
 let admin: TestUser;
-beforeAll(async () => { admin = await adminFirst(); });
+beforeAll(async () => {
+  admin = await adminFirst();
+});
 
 interface Operation {
   tags: string[];
@@ -22,7 +30,10 @@ interface Operation {
 }
 interface Doc {
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>; securitySchemes: Record<string, unknown> };
+  components: {
+    schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+    securitySchemes: Record<string, unknown>;
+  };
 }
 
 const openapi = async () => (await (await workerFetch("/api/v1/openapi.json")).json()) as Doc;
@@ -60,7 +71,8 @@ describe("athena in /api/v1/openapi.json", () => {
       expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(codes));
       expect(op.tags).toEqual([tag]);
       expect(op.security).toContainEqual({ jwt: [] });
-      for (const code of codes.filter((c) => Number(c) >= 400)) expect(ref(op, code), `${method} ${path} ${code}`).toBe("#/components/schemas/Error");
+      for (const code of codes.filter((c) => Number(c) >= 400))
+        expect(ref(op, code), `${method} ${path} ${code}`).toBe("#/components/schemas/Error");
     }
     const relayOp = doc.paths["/api/v1/devices/{dongle_id}/athena"].post;
     expect(ref(relayOp, "200")).toBe("#/components/schemas/JsonRpcResponse");
@@ -73,8 +85,13 @@ describe("athena in /api/v1/openapi.json", () => {
     expect(doc.components.securitySchemes).toHaveProperty("jwt_query");
     expect(doc.components.schemas).toHaveProperty("AthenaLiveEvent");
     // A nullable named schema must come out as anyOf [$ref, null]; zod-to-openapi's allOf form would refuse null.
-    const history = doc.components.schemas.AthenaQueuedCallStatus as unknown as { allOf: { properties?: Record<string, { anyOf?: unknown[] }> }[] };
-    expect(history.allOf[1].properties!.reply.anyOf).toEqual([{ $ref: "#/components/schemas/JsonRpcResponse" }, { type: "null" }]);
+    const history = doc.components.schemas.AthenaQueuedCallStatus as unknown as {
+      allOf: { properties?: Record<string, { anyOf?: unknown[] }> }[];
+    };
+    expect(history.allOf[1].properties!.reply.anyOf).toEqual([
+      { $ref: "#/components/schemas/JsonRpcResponse" },
+      { type: "null" },
+    ]);
   });
 
   it("the status endpoint answers exactly the documented AthenaStatus, offline and online", async () => {
@@ -98,29 +115,58 @@ describe("athena in /api/v1/openapi.json", () => {
   it("the relay's 200, 202 and 404 device_offline, and both queue views, parse with their documented schemas", async () => {
     const { device, dongle, sim } = await connectedDevice();
     const owner = await pairedOwner(device);
-    const reply = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "echo", params: ["hi"], id: 7 }, { path: `/api/v1/devices/${dongle}/athena` });
+    const reply = await relay(
+      dongle,
+      owner.auth,
+      { jsonrpc: "2.0", method: "echo", params: ["hi"], id: 7 },
+      { path: `/api/v1/devices/${dongle}/athena` },
+    );
     expect(reply.status).toBe(200);
     expect(JsonRpcResponse.strict().parse(await reply.json())).toEqual({ jsonrpc: "2.0", id: 7, result: "hi" });
     await sim.stop();
-    await waitFor(async () => expect((await get(`/api/v1/devices/${dongle}/athena`, owner) as { online: boolean }).online).toBe(false));
+    await waitFor(async () =>
+      expect(((await get(`/api/v1/devices/${dongle}/athena`, owner)) as { online: boolean }).online).toBe(false),
+    );
 
-    const offline = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "getVersion", id: 0 }, { path: `/api/v1/devices/${dongle}/athena` });
+    const offline = await relay(
+      dongle,
+      owner.auth,
+      { jsonrpc: "2.0", method: "getVersion", id: 0 },
+      { path: `/api/v1/devices/${dongle}/athena` },
+    );
     expect(offline.status).toBe(404);
-    expect(ErrorSchema.strict().parse(await offline.json())).toEqual({ error: "device_offline", message: "Device not connected" });
+    expect(ErrorSchema.strict().parse(await offline.json())).toEqual({
+      error: "device_offline",
+      message: "Device not connected",
+    });
 
     const expiry = Math.floor(Date.now() / 1000) + 3600;
-    const queued = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "getVersion", id: "q", expiry }, { path: `/api/v1/devices/${dongle}/athena` });
+    const queued = await relay(
+      dongle,
+      owner.auth,
+      { jsonrpc: "2.0", method: "getVersion", id: "q", expiry },
+      { path: `/api/v1/devices/${dongle}/athena` },
+    );
     expect(queued.status).toBe(202);
     OfflineQueued.strict().parse(await queued.json());
-    expect(z.array(QueuedCall.strict()).parse(await get(`/v1/devices/${dongle}/athena_offline_queue`, owner))).toHaveLength(1);
-    expect(z.array(QueuedCallStatus.strict()).parse(await get(`/api/v1/devices/${dongle}/athena/queue`, owner))).toMatchObject([{ status: "queued", reply: null }]);
+    expect(
+      z.array(QueuedCall.strict()).parse(await get(`/v1/devices/${dongle}/athena_offline_queue`, owner)),
+    ).toHaveLength(1);
+    expect(
+      z.array(QueuedCallStatus.strict()).parse(await get(`/api/v1/devices/${dongle}/athena/queue`, owner)),
+    ).toMatchObject([{ status: "queued", reply: null }]);
 
     // Delivered on reconnect: the kept reply is a documented JSON-RPC response too.
     const again = simAthena(device).sim;
     await again.connect();
     await waitFor(async () => {
-      const [call] = z.array(QueuedCallStatus.strict()).parse(await get(`/api/v1/devices/${dongle}/athena/queue`, owner));
-      expect(call).toMatchObject({ status: "answered", reply: { jsonrpc: "2.0", id: "q", result: { version: expect.any(String) } } });
+      const [call] = z
+        .array(QueuedCallStatus.strict())
+        .parse(await get(`/api/v1/devices/${dongle}/athena/queue`, owner));
+      expect(call).toMatchObject({
+        status: "answered",
+        reply: { jsonrpc: "2.0", id: "q", result: { version: expect.any(String) } },
+      });
       JsonRpcResponse.strict().parse(call.reply);
     });
     await again.stop();
@@ -133,12 +179,16 @@ describe("athena in /api/v1/openapi.json", () => {
     expect(logs).toMatchObject([{ kind: "swaglog" }]);
     const file = await workerFetch(`/api/v1/devices/${dongle}/logs/${logs[0].id}`, { headers: admin.auth });
     const doc = await openapi();
-    expect(Object.keys(doc.paths["/api/v1/devices/{dongle_id}/logs/{id}"].get.responses["200"].content!)).toContain(file.headers.get("Content-Type"));
+    expect(Object.keys(doc.paths["/api/v1/devices/{dongle_id}/logs/{id}"].get.responses["200"].content!)).toContain(
+      file.headers.get("Content-Type"),
+    );
     await file.arrayBuffer();
     await sim.stop();
 
     // A device with a comma-issued dongle id connecting for the first time becomes a pending claim.
-    const commaDongle = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const commaDongle = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
+      b.toString(16).padStart(2, "0"),
+    ).join("");
     const claimant = simAthena(await newDevice({ dongleId: commaDongle })).sim;
     claimant.start();
     await waitFor(async () => {

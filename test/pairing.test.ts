@@ -6,7 +6,11 @@ import { deviceToken } from "./device-sim/tokens";
 import { createUser, registeredDevice, workerFetch } from "./helpers";
 
 const pair = (auth: Record<string, string>, body: BodyInit, contentType?: string) =>
-  workerFetch("/v2/pilotpair/", { method: "POST", headers: { ...auth, ...(contentType ? { "Content-Type": contentType } : {}) }, body });
+  workerFetch("/v2/pilotpair/", {
+    method: "POST",
+    headers: { ...auth, ...(contentType ? { "Content-Type": contentType } : {}) },
+    body,
+  });
 
 describe("POST /v2/pilotpair/", () => {
   it("pairs with a urlencoded pair_token and the device sees is_paired on its next poll", async () => {
@@ -29,7 +33,11 @@ describe("POST /v2/pilotpair/", () => {
     form.set("pair_token", await a.pairToken());
     expect((await pair(user.auth, form)).status).toBe(200);
     const b = await registeredDevice({ keyKind: "ecdsa" });
-    const jsonRes = await pair({ Authorization: `Bearer ${user.accessToken}` }, JSON.stringify({ pair_token: await b.pairUrl() }), "application/json");
+    const jsonRes = await pair(
+      { Authorization: `Bearer ${user.accessToken}` },
+      JSON.stringify({ pair_token: await b.pairUrl() }),
+      "application/json",
+    );
     expect(jsonRes.status).toBe(200);
     expect(((await jsonRes.json()) as { dongle_id: string }).dongle_id).toBe(b.dongleId);
   });
@@ -55,8 +63,10 @@ describe("POST /v2/pilotpair/", () => {
     const res = await pair(user.auth, new URLSearchParams({ pair_token: notPair }));
     expect(res.status).toBe(417);
     expect(await res.json()).toMatchObject({ error: "not_a_pair_token" });
-    const pairFalse = await new SignJWT({ identity: device.dongleId, pair: false }).setProtectedHeader({ alg: "RS256", typ: "JWT" })
-      .setExpirationTime("1h").sign(device.keys.privateKey);
+    const pairFalse = await new SignJWT({ identity: device.dongleId, pair: false })
+      .setProtectedHeader({ alg: "RS256", typ: "JWT" })
+      .setExpirationTime("1h")
+      .sign(device.keys.privateKey);
     expect((await pair(user.auth, new URLSearchParams({ pair_token: pairFalse }))).status).toBe(417);
   });
 
@@ -73,7 +83,14 @@ describe("POST /v2/pilotpair/", () => {
   it("requires a signed-in user: anonymous 401, a device token 403", async () => {
     const device = await registeredDevice();
     expect((await pair({}, new URLSearchParams({ pair_token: await device.pairToken() }))).status).toBe(401);
-    expect((await pair({ Authorization: `JWT ${await device.token()}` }, new URLSearchParams({ pair_token: await device.pairToken() }))).status).toBe(403);
+    expect(
+      (
+        await pair(
+          { Authorization: `JWT ${await device.token()}` },
+          new URLSearchParams({ pair_token: await device.pairToken() }),
+        )
+      ).status,
+    ).toBe(403);
   });
 });
 
@@ -83,7 +100,9 @@ describe("POST /v1/devices/:dongle/unpair", () => {
     const owner = await createUser();
     const stranger = await createUser();
     await pair(owner.auth, new URLSearchParams({ pair_token: await device.pairToken() }));
-    expect((await workerFetch(`/v1/devices/${device.dongleId}/unpair`, { method: "POST", headers: stranger.auth })).status).toBe(404);
+    expect(
+      (await workerFetch(`/v1/devices/${device.dongleId}/unpair`, { method: "POST", headers: stranger.auth })).status,
+    ).toBe(404);
     const res = await workerFetch(`/v1/devices/${device.dongleId}/unpair`, { method: "POST", headers: owner.auth });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ success: 1 });

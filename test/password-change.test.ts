@@ -4,10 +4,12 @@ import { describe, expect, it } from "vitest";
 import { STRONG_PASSWORD, createUser, json, registeredDevice, workerFetch, type TestUser } from "./helpers";
 
 const NEW_PASSWORD = "Another-Strong-Pass-7";
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) => workerFetch(path, json(body, { method: "POST", headers }));
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  workerFetch(path, json(body, { method: "POST", headers }));
 const change = (user: TestUser, current: string, next: string, headers: Record<string, string> = {}) =>
   post("/api/v1/auth/password", { current_password: current, new_password: next }, { ...user.auth, ...headers });
-const login = (email: string, password: string, ip = "198.51.100.1") => post("/api/v1/auth/login", { email, password }, { "CF-Connecting-IP": ip });
+const login = (email: string, password: string, ip = "198.51.100.1") =>
+  post("/api/v1/auth/login", { email, password }, { "CF-Connecting-IP": ip });
 
 describe("change password", () => {
   it("changes it, returns working tokens, and signs out every other session", async () => {
@@ -65,21 +67,32 @@ describe("change password", () => {
     expect(Number(blocked.headers.get("Retry-After"))).toBeGreaterThan(0);
     // The same account limit protects the sign-in form, from any address.
     expect((await login(user.email, STRONG_PASSWORD, "192.0.2.200")).status).toBe(429);
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM login_failures WHERE subject = ?").bind(`email:${user.email}`).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM login_failures WHERE subject = ?")
+      .bind(`email:${user.email}`)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(5);
   });
 
   it("needs a signed-in user", async () => {
-    const anonymous = await post("/api/v1/auth/password", { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD });
+    const anonymous = await post("/api/v1/auth/password", {
+      current_password: STRONG_PASSWORD,
+      new_password: NEW_PASSWORD,
+    });
     expect(anonymous.status).toBe(401);
     const device = await registeredDevice();
-    const byDevice = await post("/api/v1/auth/password", { current_password: "x", new_password: NEW_PASSWORD }, { Authorization: `JWT ${await device.token()}` });
+    const byDevice = await post(
+      "/api/v1/auth/password",
+      { current_password: "x", new_password: NEW_PASSWORD },
+      { Authorization: `JWT ${await device.token()}` },
+    );
     expect(byDevice.status).toBe(403);
     expect(await byDevice.json()).toMatchObject({ error: "user_required" });
   });
 
   it("is documented in the OpenAPI document", async () => {
-    const doc = (await (await workerFetch("/api/v1/openapi.json")).json()) as { paths: Record<string, Record<string, { security?: unknown }>> };
+    const doc = (await (await workerFetch("/api/v1/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    };
     expect(doc.paths["/api/v1/auth/password"]?.post?.security).toEqual([{ jwt: [] }]);
   });
 });

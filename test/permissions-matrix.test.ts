@@ -28,56 +28,224 @@ interface Endpoint {
 }
 
 const enc = encodeURIComponent;
-const jsonInit = (method: string, body: unknown): RequestInit => ({ method, body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+const jsonInit = (method: string, body: unknown): RequestInit => ({
+  method,
+  body: JSON.stringify(body),
+  headers: { "Content-Type": "application/json" },
+});
 
 const ENDPOINTS: Endpoint[] = [
   // comma-compatible surface
   { name: "GET /v1.1/devices/:d", level: "read", request: (c) => [`/v1.1/devices/${c.dongle}/`] },
   { name: "GET /v1.1/devices/:d/stats", level: "read", request: (c) => [`/v1.1/devices/${c.dongle}/stats`] },
   { name: "GET /v1/devices/:d/routes", level: "read", request: (c) => [`/v1/devices/${c.dongle}/routes`] },
-  { name: "GET /v1/devices/:d/routes_segments", level: "read", request: (c) => [`/v1/devices/${c.dongle}/routes_segments?start=0&end=${Date.now()}`] },
-  { name: "GET /v1/devices/:d/routes/preserved", level: "read", request: (c) => [`/v1/devices/${c.dongle}/routes/preserved`] },
+  {
+    name: "GET /v1/devices/:d/routes_segments",
+    level: "read",
+    request: (c) => [`/v1/devices/${c.dongle}/routes_segments?start=0&end=${Date.now()}`],
+  },
+  {
+    name: "GET /v1/devices/:d/routes/preserved",
+    level: "read",
+    request: (c) => [`/v1/devices/${c.dongle}/routes/preserved`],
+  },
   { name: "GET /v1/devices/:d/users", level: "read", request: (c) => [`/v1/devices/${c.dongle}/users`] },
-  { name: "GET /v1/devices/:d/firehose_stats", level: "read", request: (c) => [`/v1/devices/${c.dongle}/firehose_stats`] },
-  { name: "PATCH /v1/devices/:d", level: "write", request: (c) => [`/v1/devices/${c.dongle}/`, jsonInit("PATCH", { alias: "x" })] },
-  { name: "POST /v1/:d/upload_urls", level: "write", request: (c) => [`/v1/${c.dongle}/upload_urls/`, jsonInit("POST", { paths: [`${c.route.split("|")[1]}--0/rlog.zst`] })] },
-  { name: "POST /v1/devices/:d/add_user", level: "owner", request: (c) => [`/v1/devices/${c.dongle}/add_user`, jsonInit("POST", { email: stranger.email })] },
-  { name: "POST /v1/devices/:d/unpair", level: "owner", request: (c) => [`/v1/devices/${c.dongle}/unpair`, { method: "POST" }] },
+  {
+    name: "GET /v1/devices/:d/firehose_stats",
+    level: "read",
+    request: (c) => [`/v1/devices/${c.dongle}/firehose_stats`],
+  },
+  {
+    name: "PATCH /v1/devices/:d",
+    level: "write",
+    request: (c) => [`/v1/devices/${c.dongle}/`, jsonInit("PATCH", { alias: "x" })],
+  },
+  {
+    name: "POST /v1/:d/upload_urls",
+    level: "write",
+    request: (c) => [
+      `/v1/${c.dongle}/upload_urls/`,
+      jsonInit("POST", { paths: [`${c.route.split("|")[1]}--0/rlog.zst`] }),
+    ],
+  },
+  {
+    name: "POST /v1/devices/:d/add_user",
+    level: "owner",
+    request: (c) => [`/v1/devices/${c.dongle}/add_user`, jsonInit("POST", { email: stranger.email })],
+  },
+  {
+    name: "POST /v1/devices/:d/unpair",
+    level: "owner",
+    request: (c) => [`/v1/devices/${c.dongle}/unpair`, { method: "POST" }],
+  },
   { name: "GET /v1/route/:r", level: "read", route: true, request: (c) => [`/v1/route/${enc(c.route)}/`] },
   { name: "GET /v1/route/:r/files", level: "read", route: true, request: (c) => [`/v1/route/${enc(c.route)}/files`] },
-  { name: "GET /v1/route/:r/share_signature", level: "read", route: true, request: (c) => [`/v1/route/${enc(c.route)}/share_signature`] },
-  { name: "GET /v1/route/:r/qcamera.m3u8", level: "read", route: true, request: (c) => [`/v1/route/${enc(c.route)}/qcamera.m3u8`] },
-  { name: "PATCH /v1/route/:r", level: "write", route: true, request: (c) => [`/v1/route/${enc(c.route)}/`, jsonInit("PATCH", { is_public: false })] },
-  { name: "POST /v1/route/:r/preserve", level: "write", route: true, request: (c) => [`/v1/route/${enc(c.route)}/preserve`, { method: "POST" }] },
-  { name: "DELETE /v1/route/:r/preserve", level: "write", route: true, request: (c) => [`/v1/route/${enc(c.route)}/preserve`, { method: "DELETE" }] },
+  {
+    name: "GET /v1/route/:r/share_signature",
+    level: "read",
+    route: true,
+    request: (c) => [`/v1/route/${enc(c.route)}/share_signature`],
+  },
+  {
+    name: "GET /v1/route/:r/qcamera.m3u8",
+    level: "read",
+    route: true,
+    request: (c) => [`/v1/route/${enc(c.route)}/qcamera.m3u8`],
+  },
+  {
+    name: "PATCH /v1/route/:r",
+    level: "write",
+    route: true,
+    request: (c) => [`/v1/route/${enc(c.route)}/`, jsonInit("PATCH", { is_public: false })],
+  },
+  {
+    name: "POST /v1/route/:r/preserve",
+    level: "write",
+    route: true,
+    request: (c) => [`/v1/route/${enc(c.route)}/preserve`, { method: "POST" }],
+  },
+  {
+    name: "DELETE /v1/route/:r/preserve",
+    level: "write",
+    route: true,
+    request: (c) => [`/v1/route/${enc(c.route)}/preserve`, { method: "DELETE" }],
+  },
   // our /api/v1 surface
   { name: "GET /api/v1/devices/:d", level: "read", request: (c) => [`/api/v1/devices/${c.dongle}`] },
   { name: "GET /api/v1/devices/:d/stats", level: "read", request: (c) => [`/api/v1/devices/${c.dongle}/stats`] },
   { name: "GET /api/v1/devices/:d/users", level: "read", request: (c) => [`/api/v1/devices/${c.dongle}/users`] },
-  { name: "PATCH /api/v1/devices/:d", level: "write", request: (c) => [`/api/v1/devices/${c.dongle}`, jsonInit("PATCH", { alias: "y" })] },
-  { name: "POST /api/v1/devices/:d/users", level: "owner", request: (c) => [`/api/v1/devices/${c.dongle}/users`, jsonInit("POST", { email: stranger.email })] },
-  { name: "DELETE /api/v1/devices/:d", level: "owner", request: (c) => [`/api/v1/devices/${c.dongle}`, { method: "DELETE" }] },
+  {
+    name: "PATCH /api/v1/devices/:d",
+    level: "write",
+    request: (c) => [`/api/v1/devices/${c.dongle}`, jsonInit("PATCH", { alias: "y" })],
+  },
+  {
+    name: "POST /api/v1/devices/:d/users",
+    level: "owner",
+    request: (c) => [`/api/v1/devices/${c.dongle}/users`, jsonInit("POST", { email: stranger.email })],
+  },
+  {
+    name: "DELETE /api/v1/devices/:d",
+    level: "owner",
+    request: (c) => [`/api/v1/devices/${c.dongle}`, { method: "DELETE" }],
+  },
   { name: "GET /api/v1/routes?dongle_id", level: "read", request: (c) => [`/api/v1/routes?dongle_id=${c.dongle}`] },
   { name: "GET /api/v1/routes/:r", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}`] },
-  { name: "GET /api/v1/routes/:r/segments", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/segments`] },
-  { name: "GET /api/v1/routes/:r/events", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/events`] },
-  { name: "GET /api/v1/routes/:r/video", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/video`] },
-  { name: "GET /api/v1/routes/:r/files", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/files`] },
-  { name: "GET /api/v1/routes/:r/thumbnail", level: "read", route: true, prepare: withThumbnail, request: (c) => [`/api/v1/routes/${enc(c.route)}/thumbnail`] },
-  { name: "GET /api/v1/routes/:r/stats", level: "read", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/stats`] },
-  { name: "PATCH /api/v1/routes/:r", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}`, jsonInit("PATCH", { is_preserved: true })] },
-  { name: "POST /api/v1/routes/:r/share", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/share`, { method: "POST" }] },
-  { name: "DELETE /api/v1/routes/:r", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}`, { method: "DELETE" }] },
-  { name: "GET /api/v1/routes/:r/users", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/users`] },
-  { name: "POST /api/v1/routes/:r/users", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/users`, jsonInit("POST", { email: stranger.email })] },
-  { name: "DELETE /v1/route/:r", level: "write", route: true, request: (c) => [`/v1/route/${enc(c.route)}/`, { method: "DELETE" }] },
+  {
+    name: "GET /api/v1/routes/:r/segments",
+    level: "read",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}/segments`],
+  },
+  {
+    name: "GET /api/v1/routes/:r/events",
+    level: "read",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}/events`],
+  },
+  {
+    name: "GET /api/v1/routes/:r/video",
+    level: "read",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}/video`],
+  },
+  {
+    name: "GET /api/v1/routes/:r/files",
+    level: "read",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}/files`],
+  },
+  {
+    name: "GET /api/v1/routes/:r/thumbnail",
+    level: "read",
+    route: true,
+    prepare: withThumbnail,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}/thumbnail`],
+  },
+  {
+    name: "GET /api/v1/routes/:r/stats",
+    level: "read",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}/stats`],
+  },
+  {
+    name: "PATCH /api/v1/routes/:r",
+    level: "write",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}`, jsonInit("PATCH", { is_preserved: true })],
+  },
+  {
+    name: "POST /api/v1/routes/:r/share",
+    level: "write",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}/share`, { method: "POST" }],
+  },
+  {
+    name: "DELETE /api/v1/routes/:r",
+    level: "write",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}`, { method: "DELETE" }],
+  },
+  {
+    name: "GET /api/v1/routes/:r/users",
+    level: "write",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}/users`],
+  },
+  {
+    name: "POST /api/v1/routes/:r/users",
+    level: "write",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}/users`, jsonInit("POST", { email: stranger.email })],
+  },
+  {
+    name: "DELETE /v1/route/:r",
+    level: "write",
+    route: true,
+    request: (c) => [`/v1/route/${enc(c.route)}/`, { method: "DELETE" }],
+  },
   // athena relay (the device is offline in every cell: calls with an expiry are queued → 202)
-  { name: "POST /:d (athena, read-only method)", level: "read", request: (c) => [`/${c.dongle}`, jsonInit("POST", { jsonrpc: "2.0", method: "getVersion", id: 0, expiry: Math.floor(Date.now() / 1000) + 600 })] },
-  { name: "POST /:d (athena, reboot)", level: "write", request: (c) => [`/${c.dongle}`, jsonInit("POST", { jsonrpc: "2.0", method: "reboot", id: 0, expiry: Math.floor(Date.now() / 1000) + 600 })] },
-  { name: "GET /v1/devices/:d/athena_offline_queue", level: "read", request: (c) => [`/v1/devices/${c.dongle}/athena_offline_queue`] },
+  {
+    name: "POST /:d (athena, read-only method)",
+    level: "read",
+    request: (c) => [
+      `/${c.dongle}`,
+      jsonInit("POST", { jsonrpc: "2.0", method: "getVersion", id: 0, expiry: Math.floor(Date.now() / 1000) + 600 }),
+    ],
+  },
+  {
+    name: "POST /:d (athena, reboot)",
+    level: "write",
+    request: (c) => [
+      `/${c.dongle}`,
+      jsonInit("POST", { jsonrpc: "2.0", method: "reboot", id: 0, expiry: Math.floor(Date.now() / 1000) + 600 }),
+    ],
+  },
+  {
+    name: "GET /v1/devices/:d/athena_offline_queue",
+    level: "read",
+    request: (c) => [`/v1/devices/${c.dongle}/athena_offline_queue`],
+  },
   // resumable imports
-  { name: "POST /api/v1/upload/init", level: "write", request: (c) => [`/api/v1/upload/init`, jsonInit("POST", { dongle_id: c.dongle, path: `${c.route.split("|")[1]}--1/qlog.zst`, size: 10, sha256: "a".repeat(64) })] },
-  { name: "DELETE /api/v1/routes/:r/users/:email", level: "write", route: true, request: (c) => [`/api/v1/routes/${enc(c.route)}/users/${enc(routeShared.email)}`, { method: "DELETE" }] },
+  {
+    name: "POST /api/v1/upload/init",
+    level: "write",
+    request: (c) => [
+      `/api/v1/upload/init`,
+      jsonInit("POST", {
+        dongle_id: c.dongle,
+        path: `${c.route.split("|")[1]}--1/qlog.zst`,
+        size: 10,
+        sha256: "a".repeat(64),
+      }),
+    ],
+  },
+  {
+    name: "DELETE /api/v1/routes/:r/users/:email",
+    level: "write",
+    route: true,
+    request: (c) => [`/api/v1/routes/${enc(c.route)}/users/${enc(routeShared.email)}`, { method: "DELETE" }],
+  },
 ];
 
 /**
@@ -87,13 +255,21 @@ const ENDPOINTS: Endpoint[] = [
 function expected(caller: Caller, endpoint: Endpoint): "2xx" | 401 | 403 | 404 {
   const level = endpoint.level;
   switch (caller) {
-    case "routeShared": return !endpoint.route ? 404 : level === "read" ? "2xx" : 403;
-    case "owner": case "admin": return "2xx";
-    case "writer": return level === "owner" ? 403 : "2xx";
-    case "reader": return level === "read" ? "2xx" : 403;
-    case "stranger": return 404;
-    case "anonymous": return 401;
-    case "otherDevice": return 403;
+    case "routeShared":
+      return !endpoint.route ? 404 : level === "read" ? "2xx" : 403;
+    case "owner":
+    case "admin":
+      return "2xx";
+    case "writer":
+      return level === "owner" ? 403 : "2xx";
+    case "reader":
+      return level === "read" ? "2xx" : 403;
+    case "stranger":
+      return 404;
+    case "anonymous":
+      return 401;
+    case "otherDevice":
+      return 403;
   }
 }
 
@@ -102,7 +278,13 @@ let otherDeviceAuth: string;
 
 beforeAll(async () => {
   admin = await createUser(); // the first account of this file's database is the admin
-  [owner, reader, writer, stranger, routeShared] = await Promise.all([createUser(), createUser(), createUser(), createUser(), createUser()]);
+  [owner, reader, writer, stranger, routeShared] = await Promise.all([
+    createUser(),
+    createUser(),
+    createUser(),
+    createUser(),
+    createUser(),
+  ]);
   const other = await registeredDevice({ keyKind: "ecdsa" });
   otherDeviceAuth = `JWT ${await other.token()}`;
   expect(admin.role).toBe("admin");
@@ -113,11 +295,15 @@ async function freshCell(): Promise<Cell> {
   const dongle = device.dongleId!;
   await env.DB.batch([
     env.DB.prepare("UPDATE devices SET owner_id = ?, is_paired = 1 WHERE dongle_id = ?").bind(owner.id, dongle),
-    env.DB.prepare("INSERT INTO device_users (dongle_id, user_id, permission) VALUES (?, ?, 'read'), (?, ?, 'write')").bind(dongle, reader.id, dongle, writer.id),
+    env.DB.prepare(
+      "INSERT INTO device_users (dongle_id, user_id, permission) VALUES (?, ?, 'read'), (?, ?, 'write')",
+    ).bind(dongle, reader.id, dongle, writer.id),
   ]);
   const log = newRouteName();
   await device.uploadFile(`${log}--0/qlog.zst`, new Uint8Array([1, 2, 3]));
-  await env.DB.prepare("INSERT INTO route_users (fullname, user_id) VALUES (?, ?)").bind(`${dongle}|${log}`, routeShared.id).run();
+  await env.DB.prepare("INSERT INTO route_users (fullname, user_id) VALUES (?, ?)")
+    .bind(`${dongle}|${log}`, routeShared.id)
+    .run();
   return { dongle, route: `${dongle}|${log}` };
 }
 
@@ -127,7 +313,9 @@ async function freshCell(): Promise<Cell> {
  */
 async function withThumbnail(cell: Cell): Promise<void> {
   const [dongle, log] = cell.route.split("|");
-  await env.DB.prepare("INSERT INTO segments (dongle_id, log_id, number, state, has_qlog) VALUES (?, ?, 1, 'done', 1)").bind(dongle, log).run();
+  await env.DB.prepare("INSERT INTO segments (dongle_id, log_id, number, state, has_qlog) VALUES (?, ?, 1, 'done', 1)")
+    .bind(dongle, log)
+    .run();
   await env.MEDIA.put(`${dongle}/${log}/1/sprite.jpg`, new Uint8Array([0xff, 0xd8, 0xff, 0xd9]));
 }
 
@@ -146,7 +334,10 @@ describe("permission matrix", () => {
         const cell = await freshCell();
         await endpoint.prepare?.(cell);
         const [path, init = {}] = endpoint.request(cell);
-        const res = await workerFetch(path, { ...init, headers: { ...(init.headers as Record<string, string>), ...authFor(caller) } });
+        const res = await workerFetch(path, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), ...authFor(caller) },
+        });
         await res.body?.cancel();
         const want = expected(caller, endpoint);
         const ok = want === "2xx" ? res.status >= 200 && res.status < 300 : res.status === want;

@@ -9,7 +9,15 @@ import { describe, expect, it } from "vitest";
 import { newRouteName } from "./device-sim/route";
 import { SYN_INIT, SYN_WALL_OFFSET } from "./fixtures/openpilot-log";
 import { createUser, workerFetch, type TestUser } from "./helpers";
-import { qlogZst, routeFields, routeRow, simDevice, uploadAndSettle, waitSettled, type SimDevice } from "./processing-helpers";
+import {
+  qlogZst,
+  routeFields,
+  routeRow,
+  simDevice,
+  uploadAndSettle,
+  waitSettled,
+  type SimDevice,
+} from "./processing-helpers";
 
 const enc = encodeURIComponent;
 const wallSecondMs = (mono: number) => Math.round(Number((BigInt(mono) + SYN_WALL_OFFSET) / 1_000_000n) / 1000) * 1000;
@@ -31,7 +39,11 @@ interface Drive {
 async function pairedDevice(): Promise<{ device: SimDevice; owner: TestUser }> {
   const device = await simDevice();
   const owner = await createUser();
-  await workerFetch("/v2/pilotpair/", { method: "POST", headers: owner.auth, body: new URLSearchParams({ pair_token: await device.pairToken() }) });
+  await workerFetch("/v2/pilotpair/", {
+    method: "POST",
+    headers: owner.auth,
+    body: new URLSearchParams({ pair_token: await device.pairToken() }),
+  });
   return { device, owner };
 }
 
@@ -40,12 +52,20 @@ function drive(device: SimDevice, flags: number[][]): Drive {
   return { name, fullname: `${device.dongleId}|${name}`, segments: flags.length, flags };
 }
 
-const segmentFile = (d: Drive, n: number): [string, Uint8Array] =>
-  [`${d.name}--${n}/qlog.zst`, qlogZst(n, { routeSegments: d.segments, userFlagsAt: d.flags[n] })];
+const segmentFile = (d: Drive, n: number): [string, Uint8Array] => [
+  `${d.name}--${n}/qlog.zst`,
+  qlogZst(n, { routeSegments: d.segments, userFlagsAt: d.flags[n] }),
+];
 
 const storedStats = async (device: SimDevice, d: Drive) => {
   const r = (await routeRow(device.dongleId, d.name))!;
-  return { engaged_ms: r.engaged_ms, alerts: r.alert_count, user_flags: r.user_flag_count, engagements: r.engagement_count, disengagements: r.disengagement_count };
+  return {
+    engaged_ms: r.engaged_ms,
+    alerts: r.alert_count,
+    user_flags: r.user_flag_count,
+    engagements: r.engagement_count,
+    disengagements: r.disengagement_count,
+  };
 };
 
 interface ApiRouteStats {
@@ -79,13 +99,18 @@ const expectedWhole = (d: Drive) => ({
 });
 
 const deviceStats = async (device: SimDevice, owner: TestUser, path = "/api/v1/devices/") =>
-  (await workerFetch(`${path}${device.dongleId}/stats`, { headers: owner.auth })).json() as Promise<Record<"all" | "week", Record<string, unknown>>>;
+  (await workerFetch(`${path}${device.dongleId}/stats`, { headers: owner.auth })).json() as Promise<
+    Record<"all" | "week", Record<string, unknown>>
+  >;
 
 /** POST …/reprocess as an admin, then wait for every qlog of the drive (the real re-processing path). */
 async function reprocess(device: SimDevice, d: Drive) {
   const admin = await createUser();
   await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(admin.id).run();
-  const res = await workerFetch(`/api/v1/admin/routes/${enc(d.fullname)}/reprocess`, { method: "POST", headers: admin.auth });
+  const res = await workerFetch(`/api/v1/admin/routes/${enc(d.fullname)}/reprocess`, {
+    method: "POST",
+    headers: admin.auth,
+  });
   expect(res.status).toBe(202);
   await waitSettled(d.flags.map((_, n) => `${device.dongleId}/${d.name}/${n}/qlog.zst`));
 }
@@ -99,14 +124,18 @@ function expectedTotals(all: ApiRouteStats[], known: ApiRouteStats[]) {
   const durationMin = sum(all, (s) => s.duration_s) / 60;
   const engagedS = sum(known, (s) => s.engaged_s);
   return {
-    distance: round(distance, 3), minutes: Math.round(durationMin), routes: all.length,
+    distance: round(distance, 3),
+    minutes: Math.round(durationMin),
+    routes: all.length,
     average_speed_mph: round(distance / (durationMin / 60), 3),
     routes_with_engagement: known.length,
     engaged_minutes: round(engagedS / 60, 2),
     engaged_share: round(engagedS / sum(known, (s) => s.duration_s), 4),
     events: {
-      alerts: sum(known, (s) => s.events.alerts), user_flags: sum(known, (s) => s.events.user_flags),
-      engagements: sum(known, (s) => s.events.engagements), disengagements: sum(known, (s) => s.events.disengagements),
+      alerts: sum(known, (s) => s.events.alerts),
+      user_flags: sum(known, (s) => s.events.user_flags),
+      engagements: sum(known, (s) => s.events.engagements),
+      disengagements: sum(known, (s) => s.events.disengagements),
     },
   };
 }
@@ -117,7 +146,13 @@ describe("drive statistics stored by the route aggregation", () => {
     const a = drive(device, [[12], [10, 30], []]);
     await uploadAndSettle(device, [segmentFile(a, 2), segmentFile(a, 0)]);
     // Segment 1 (with the 70 s alert and two bookmarks) is missing: engagement carries over the gap.
-    expect(await expectStoredMatchesApi(device, owner, a)).toEqual({ engaged_ms: durationMs(3) - ENGAGED_FROM_MS, alerts: 1, user_flags: 1, engagements: 1, disengagements: 0 });
+    expect(await expectStoredMatchesApi(device, owner, a)).toEqual({
+      engaged_ms: durationMs(3) - ENGAGED_FROM_MS,
+      alerts: 1,
+      user_flags: 1,
+      engagements: 1,
+      disengagements: 0,
+    });
 
     await uploadAndSettle(device, [segmentFile(a, 1)]);
     expect(await expectStoredMatchesApi(device, owner, a)).toEqual(expectedWhole(a));
@@ -135,10 +170,19 @@ describe("drive statistics stored by the route aggregation", () => {
     await uploadAndSettle(device, [segmentFile(a, 1), segmentFile(b, 0), segmentFile(a, 2), segmentFile(a, 0)]);
     // Drive b's segment 0 as a run from before these numbers were stored left it (no statsEvents in its meta):
     // once segment 1 arrives, b's engagement is unknown. It still counts as a drive, but not in engagement numbers.
-    await env.DB.prepare("UPDATE segment_qlogs SET meta = json_remove(meta, '$.statsEvents') WHERE dongle_id = ? AND log_id = ? AND number = 0")
-      .bind(device.dongleId, b.name).run();
+    await env.DB.prepare(
+      "UPDATE segment_qlogs SET meta = json_remove(meta, '$.statsEvents') WHERE dongle_id = ? AND log_id = ? AND number = 0",
+    )
+      .bind(device.dongleId, b.name)
+      .run();
     await uploadAndSettle(device, [segmentFile(b, 1)]);
-    expect(await storedStats(device, b)).toEqual({ engaged_ms: null, alerts: null, user_flags: null, engagements: null, disengagements: null });
+    expect(await storedStats(device, b)).toEqual({
+      engaged_ms: null,
+      alerts: null,
+      user_flags: null,
+      engagements: null,
+      disengagements: null,
+    });
     expect(await expectStoredMatchesApi(device, owner, a)).toEqual(expectedWhole(a));
     const [sa, sb] = [await apiRouteStats(owner, a), await apiRouteStats(owner, b)];
     const partial = expectedTotals([sa, sb], [sa]);
@@ -151,13 +195,22 @@ describe("drive statistics stored by the route aggregation", () => {
     await reprocess(device, b);
     expect(await expectStoredMatchesApi(device, owner, b)).toEqual(expectedWhole(b));
     const both = expectedTotals([sa, sb], [sa, sb]);
-    expect(both).toMatchObject({ routes_with_engagement: 2, events: { alerts: 4, user_flags: 3, engagements: 2, disengagements: 0 } });
+    expect(both).toMatchObject({
+      routes_with_engagement: 2,
+      events: { alerts: 4, user_flags: 3, engagements: 2, disengagements: 0 },
+    });
     expect(await deviceStats(device, owner)).toEqual({ all: both, week: both });
     expect(await deviceStats(device, owner, "/v1.1/devices/")).toEqual({ all: comma, week: comma });
 
     // Drive b was first uploaded 8 days ago: still in `all`, not in `week`.
-    await env.DB.prepare("UPDATE routes SET create_time = create_time - 8 * 86400 WHERE fullname = ?").bind(b.fullname).run();
+    await env.DB.prepare("UPDATE routes SET create_time = create_time - 8 * 86400 WHERE fullname = ?")
+      .bind(b.fullname)
+      .run();
     expect(await deviceStats(device, owner)).toEqual({ all: both, week: expectedTotals([sa], [sa]) });
-    expect((await deviceStats(device, owner, "/v1.1/devices/")).week).toEqual({ distance: round(sa.distance_miles, 3), minutes: Math.round(sa.duration_s / 60), routes: 1 });
+    expect((await deviceStats(device, owner, "/v1.1/devices/")).week).toEqual({
+      distance: round(sa.distance_miles, 3),
+      minutes: Math.round(sa.duration_s / 60),
+      routes: 1,
+    });
   });
 });

@@ -1,7 +1,14 @@
 /** Helpers for the processing tests: upload through the device path, wait for the real queue consumer, read results. */
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import { concatMessages, futureMember, initData, syntheticSegment, zstdStored, type SyntheticSegmentOptions } from "./fixtures/openpilot-log";
+import {
+  concatMessages,
+  futureMember,
+  initData,
+  syntheticSegment,
+  zstdStored,
+  type SyntheticSegmentOptions,
+} from "./fixtures/openpilot-log";
 import { registeredDevice } from "./helpers";
 
 /** A registered simulated device; its dongle id is known from here on. */
@@ -32,19 +39,27 @@ export function keyOf(device: SimDevice, path: string): string {
 
 /** Waits until the queue consumer has settled every key (state no longer pending). */
 export async function waitSettled(keys: string[], timeout = 20_000): Promise<FileRow[]> {
-  return vi.waitFor(async () => {
-    const rows: FileRow[] = [];
-    for (const key of keys) {
-      const row = await env.DB.prepare("SELECT key, state, fail_reason FROM uploaded_files WHERE key = ?").bind(key).first<FileRow>();
-      if (!row || row.state === "pending") throw new Error(`${key} still ${row?.state ?? "missing"}`);
-      rows.push(row);
-    }
-    return rows;
-  }, { timeout, interval: 100 });
+  return vi.waitFor(
+    async () => {
+      const rows: FileRow[] = [];
+      for (const key of keys) {
+        const row = await env.DB.prepare("SELECT key, state, fail_reason FROM uploaded_files WHERE key = ?")
+          .bind(key)
+          .first<FileRow>();
+        if (!row || row.state === "pending") throw new Error(`${key} still ${row?.state ?? "missing"}`);
+        rows.push(row);
+      }
+      return rows;
+    },
+    { timeout, interval: 100 },
+  );
 }
 
 /** Upload files in order and wait for all of them to be processed. */
-export async function uploadAndSettle(device: SimDevice, files: Record<string, Uint8Array> | [string, Uint8Array][]): Promise<FileRow[]> {
+export async function uploadAndSettle(
+  device: SimDevice,
+  files: Record<string, Uint8Array> | [string, Uint8Array][],
+): Promise<FileRow[]> {
   const list = Array.isArray(files) ? files : Object.entries(files);
   for (const [path, data] of list) await upload(device, path, data);
   return waitSettled(list.map(([path]) => keyOf(device, path)));
@@ -61,11 +76,17 @@ export async function r2Bytes(key: string): Promise<Uint8Array | null> {
 }
 
 export const routeRow = (dongleId: string, logId: string) =>
-  env.DB.prepare("SELECT * FROM routes WHERE dongle_id = ? AND log_id = ?").bind(dongleId, logId).first<Record<string, unknown>>();
+  env.DB.prepare("SELECT * FROM routes WHERE dongle_id = ? AND log_id = ?")
+    .bind(dongleId, logId)
+    .first<Record<string, unknown>>();
 
 export const segmentRows = (dongleId: string, logId: string) =>
-  env.DB.prepare("SELECT number, state, fail_reason, start_time_ms, end_time_ms, qcamera_duration, has_qlog, has_qcamera, has_rlog FROM segments WHERE dongle_id = ? AND log_id = ? ORDER BY number")
-    .bind(dongleId, logId).all<Record<string, unknown>>().then((r) => r.results);
+  env.DB.prepare(
+    "SELECT number, state, fail_reason, start_time_ms, end_time_ms, qcamera_duration, has_qlog, has_qcamera, has_rlog FROM segments WHERE dongle_id = ? AND log_id = ? ORDER BY number",
+  )
+    .bind(dongleId, logId)
+    .all<Record<string, unknown>>()
+    .then((r) => r.results);
 
 /** The route row without what legitimately differs between two routes (ids, names, creation time). */
 export function routeFields(row: Record<string, unknown> | null) {
@@ -75,14 +96,20 @@ export function routeFields(row: Record<string, unknown> | null) {
 }
 
 /** A 3-segment synthetic route: raw capnp wrapped in a (stored-block) zstd frame, like a device's qlog.zst. */
-export const qlogZst = (segment: number, o: SyntheticSegmentOptions = {}) => zstdStored(syntheticSegment({ segment, routeSegments: 3, ...o }));
+export const qlogZst = (segment: number, o: SyntheticSegmentOptions = {}) =>
+  zstdStored(syntheticSegment({ segment, routeSegments: 3, ...o }));
 
 /** A boot log as bootlog.cc writes it: initData (with params) and a boot message (a member we do not read). */
 export function bootLog(o: { deviceType?: number; version?: string; serial?: string } = {}): Uint8Array {
   const params: Record<string, string> = { RecordFront: "0" };
   if (o.serial) params.HardwareSerial = o.serial;
   const t = 12_000_000_000;
-  return zstdStored(concatMessages([initData(t, { deviceType: o.deviceType ?? 6, version: o.version ?? "0.10.1", params }), futureMember(t + 1e6)]));
+  return zstdStored(
+    concatMessages([
+      initData(t, { deviceType: o.deviceType ?? 6, version: o.version ?? "0.10.1", params }),
+      futureMember(t + 1e6),
+    ]),
+  );
 }
 
 /** A whole-length zstd qlog whose first block has the reserved block type 3: the decoder must reject it. */

@@ -20,9 +20,13 @@ describe("real route through the consumer", () => {
   it("reproduces comma's coords.json, events.json and route fields", async (ctx) => {
     const routeJson = await fixture("route.redacted.json");
     if (!routeJson) return ctx.skip();
-    const comma = (await routeJson.json()) as Record<string, unknown> & { segment_start_times: number[]; segment_end_times: number[] };
+    const comma = (await routeJson.json()) as Record<string, unknown> & {
+      segment_start_times: number[];
+      segment_end_times: number[];
+    };
     const qlogs: [string, Uint8Array][] = [];
-    for (const n of [0, 1, 2]) qlogs.push([`${LOG_ID}--${n}/qlog.zst`, new Uint8Array(await (await fixture(`${n}/qlog.zst`))!.arrayBuffer())]);
+    for (const n of [0, 1, 2])
+      qlogs.push([`${LOG_ID}--${n}/qlog.zst`, new Uint8Array(await (await fixture(`${n}/qlog.zst`))!.arrayBuffer())]);
 
     const device = await simDevice();
     const rows = await uploadAndSettle(device, qlogs);
@@ -31,23 +35,42 @@ describe("real route through the consumer", () => {
     for (const n of [0, 1, 2]) {
       const coords = await (await fixture(`${n}/coords.json`))!.json();
       const events = await (await fixture(`${n}/events.json`))!.json();
-      expect(await r2Json(derivedKey(device.dongleId, LOG_ID, n, "coords.json")), `segment ${n} coords`).toEqual(coords);
-      expect(await r2Json(derivedKey(device.dongleId, LOG_ID, n, "events.json")), `segment ${n} events`).toEqual(events);
+      expect(await r2Json(derivedKey(device.dongleId, LOG_ID, n, "coords.json")), `segment ${n} coords`).toEqual(
+        coords,
+      );
+      expect(await r2Json(derivedKey(device.dongleId, LOG_ID, n, "events.json")), `segment ${n} events`).toEqual(
+        events,
+      );
     }
 
     const r = (await routeRow(device.dongleId, LOG_ID))!;
     const sec = (ms: unknown) => Math.round(Number(ms) / 1000);
     expect(sec(r.start_time_ms)).toBe(sec(comma.start_time_utc_millis));
     expect(sec(r.end_time_ms)).toBe(sec(comma.end_time_utc_millis));
-    for (const f of ["start_lat", "start_lng", "end_lat", "end_lng"]) expect(r[f], f).toBeCloseTo(comma[f] as number, 4);
+    for (const f of ["start_lat", "start_lng", "end_lat", "end_lng"])
+      expect(r[f], f).toBeCloseTo(comma[f] as number, 4);
     expect(Math.abs((r.distance_miles as number) - (comma.distance as number))).toBeLessThanOrEqual(1e-3);
     expect({ maxqlog: r.maxqlog, procqlog: r.procqlog }).toEqual({ maxqlog: comma.maxqlog, procqlog: comma.procqlog });
     expect({
-      version: r.version, git_branch: r.git_branch, git_commit: r.git_commit, git_commit_date: r.git_commit_date,
-      git_dirty: r.git_dirty === null ? null : r.git_dirty === 1, git_remote: r.git_remote, platform: r.platform, make: r.make, vin: r.vin,
+      version: r.version,
+      git_branch: r.git_branch,
+      git_commit: r.git_commit,
+      git_commit_date: r.git_commit_date,
+      git_dirty: r.git_dirty === null ? null : r.git_dirty === 1,
+      git_remote: r.git_remote,
+      platform: r.platform,
+      make: r.make,
+      vin: r.vin,
     }).toEqual({
-      version: comma.version, git_branch: comma.git_branch, git_commit: comma.git_commit, git_commit_date: comma.git_commit_date,
-      git_dirty: comma.git_dirty, git_remote: comma.git_remote, platform: comma.platform, make: comma.make, vin: comma.vin,
+      version: comma.version,
+      git_branch: comma.git_branch,
+      git_commit: comma.git_commit,
+      git_commit_date: comma.git_commit_date,
+      git_dirty: comma.git_dirty,
+      git_remote: comma.git_remote,
+      platform: comma.platform,
+      make: comma.make,
+      vin: comma.vin,
     });
     const segs = await segmentRows(device.dongleId, LOG_ID);
     expect(segs.map((s) => s.number)).toEqual(comma.segment_numbers);

@@ -5,7 +5,17 @@ import { derivedKey } from "../worker/services/route-views";
 import { newRouteName } from "./device-sim/route";
 import { qcameraTs } from "./fixtures/log-fixtures.generated";
 import { createUser, workerFetch } from "./helpers";
-import { corruptZstd, qlogZst, r2Json, routeFields, routeRow, segmentRows, simDevice, uploadAndSettle, waitSettled } from "./processing-helpers";
+import {
+  corruptZstd,
+  qlogZst,
+  r2Json,
+  routeFields,
+  routeRow,
+  segmentRows,
+  simDevice,
+  uploadAndSettle,
+  waitSettled,
+} from "./processing-helpers";
 
 async function admin() {
   const user = await createUser();
@@ -22,15 +32,24 @@ describe("admin re-process", () => {
     const route = newRouteName();
     const fullname = `${device.dongleId}|${route}`;
     await uploadAndSettle(device, [
-      [`${route}--0/qlog.zst`, qlogZst(0)], [`${route}--0/qcamera.ts`, qcameraTs],
-      [`${route}--1/qlog.zst`, qlogZst(1)], [`${route}--2/qlog.zst`, corruptZstd()],
+      [`${route}--0/qlog.zst`, qlogZst(0)],
+      [`${route}--0/qcamera.ts`, qcameraTs],
+      [`${route}--1/qlog.zst`, qlogZst(1)],
+      [`${route}--2/qlog.zst`, corruptZstd()],
     ]);
-    const before = { route: routeFields(await routeRow(device.dongleId, route)), segments: await segmentRows(device.dongleId, route) };
+    const before = {
+      route: routeFields(await routeRow(device.dongleId, route)),
+      segments: await segmentRows(device.dongleId, route),
+    };
     const coords1 = await r2Json(derivedKey(device.dongleId, route, 1, "coords.json"));
     expect(before.route).toMatchObject({ procqlog: 1, maxqlog: 2, maxqcamera: 0 });
 
     // Lose everything processing and booking wrote: derived objects and every D1 row of the route.
-    await env.MEDIA.delete([0, 1].flatMap((n) => (["coords.json", "events.json", "sprite.jpg"] as const).map((f) => derivedKey(device.dongleId, route, n, f))));
+    await env.MEDIA.delete(
+      [0, 1].flatMap((n) =>
+        (["coords.json", "events.json", "sprite.jpg"] as const).map((f) => derivedKey(device.dongleId, route, n, f)),
+      ),
+    );
     await env.DB.batch([
       env.DB.prepare("DELETE FROM segment_qlogs WHERE dongle_id = ?").bind(device.dongleId),
       env.DB.prepare("DELETE FROM uploaded_files WHERE dongle_id = ?").bind(device.dongleId),
@@ -41,7 +60,9 @@ describe("admin re-process", () => {
     const res = await reprocess(fullname, (await admin()).auth);
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ fullname, enqueued: 4, missing: [] });
-    const keys = ["0/qlog.zst", "0/qcamera.ts", "1/qlog.zst", "2/qlog.zst"].map((k) => `${device.dongleId}/${route}/${k}`);
+    const keys = ["0/qlog.zst", "0/qcamera.ts", "1/qlog.zst", "2/qlog.zst"].map(
+      (k) => `${device.dongleId}/${route}/${k}`,
+    );
     const rows = await waitSettled(keys);
     expect(rows.map((r) => r.state)).toEqual(["done", "done", "done", "failed"]);
     expect(routeFields(await routeRow(device.dongleId, route))).toEqual(before.route);
@@ -52,7 +73,10 @@ describe("admin re-process", () => {
   it("re-queues booked files whose object is gone, which then fail as missing", async () => {
     const device = await simDevice();
     const route = newRouteName();
-    await uploadAndSettle(device, [[`${route}--0/qlog.zst`, qlogZst(0)], [`${route}--1/qlog.zst`, qlogZst(1)]]);
+    await uploadAndSettle(device, [
+      [`${route}--0/qlog.zst`, qlogZst(0)],
+      [`${route}--1/qlog.zst`, qlogZst(1)],
+    ]);
     const gone = `${device.dongleId}/${route}/1/qlog.zst`;
     await env.MEDIA.delete(gone);
     const res = await reprocess(`${device.dongleId}|${route}`, (await admin()).auth);
@@ -77,7 +101,9 @@ describe("admin re-process", () => {
     expect(await bad.json()).toMatchObject({ error: "invalid_route" });
     expect((await reprocess(`${device.dongleId}|${newRouteName()}`, a)).status).toBe(404);
     expect((await reprocess(`0000000000000000|${route}`, a)).status).toBe(404);
-    await env.DB.prepare("UPDATE routes SET deleted_at = unixepoch() WHERE fullname = ?").bind(`${device.dongleId}|${route}`).run();
+    await env.DB.prepare("UPDATE routes SET deleted_at = unixepoch() WHERE fullname = ?")
+      .bind(`${device.dongleId}|${route}`)
+      .run();
     expect(await (await reprocess(`${device.dongleId}|${route}`, a)).json()).toMatchObject({ error: "route_deleted" });
   });
 });

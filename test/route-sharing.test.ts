@@ -19,23 +19,44 @@ const enc = encodeURIComponent;
 async function fixture() {
   const device = await registeredDevice();
   const [owner, reader, writer, friend] = await Promise.all([createUser(), createUser(), createUser(), createUser()]);
-  await workerFetch("/v2/pilotpair/", { method: "POST", headers: owner.auth, body: new URLSearchParams({ pair_token: await device.pairToken() }) });
+  await workerFetch("/v2/pilotpair/", {
+    method: "POST",
+    headers: owner.auth,
+    body: new URLSearchParams({ pair_token: await device.pairToken() }),
+  });
   const dongle = device.dongleId!;
-  await env.DB.prepare("INSERT INTO device_users (dongle_id, user_id, permission) VALUES (?, ?, 'read'), (?, ?, 'write')")
-    .bind(dongle, reader.id, dongle, writer.id).run();
+  await env.DB.prepare(
+    "INSERT INTO device_users (dongle_id, user_id, permission) VALUES (?, ?, 'read'), (?, ?, 'write')",
+  )
+    .bind(dongle, reader.id, dongle, writer.id)
+    .run();
   const log = newRouteName(1);
   const other = newRouteName(2);
   expect((await device.uploadFile(`${log}--0/qlog.zst`, bytes(100))).outcome).toBe("uploaded");
   await device.uploadFile(`${log}--0/qcamera.ts`, bytes(1000));
   await device.uploadFile(`${other}--0/qlog.zst`, bytes(100));
   await env.DB.prepare("UPDATE segments SET qcamera_duration = 59.95 WHERE dongle_id = ?").bind(dongle).run();
-  await env.MEDIA.put(`${dongle}/${log}/0/coords.json`, JSON.stringify([{ t: 1, lat: 48.85, lng: 2.35, speed: 3, dist: 0 }]));
-  return { device, dongle, owner, reader, writer, friend, fullname: `${dongle}|${log}`, otherRoute: `${dongle}|${other}` };
+  await env.MEDIA.put(
+    `${dongle}/${log}/0/coords.json`,
+    JSON.stringify([{ t: 1, lat: 48.85, lng: 2.35, speed: 3, dist: 0 }]),
+  );
+  return {
+    device,
+    dongle,
+    owner,
+    reader,
+    writer,
+    friend,
+    fullname: `${dongle}|${log}`,
+    otherRoute: `${dongle}|${other}`,
+  };
 }
 
 const usersPath = (fullname: string) => `/api/v1/routes/${enc(fullname)}/users`;
-const share = (fullname: string, by: TestUser, email: string) => workerFetch(usersPath(fullname), json({ email }, { method: "POST", headers: by.auth }));
-const unshare = (fullname: string, by: TestUser, email: string) => workerFetch(`${usersPath(fullname)}/${enc(email)}`, { method: "DELETE", headers: by.auth });
+const share = (fullname: string, by: TestUser, email: string) =>
+  workerFetch(usersPath(fullname), json({ email }, { method: "POST", headers: by.auth }));
+const unshare = (fullname: string, by: TestUser, email: string) =>
+  workerFetch(`${usersPath(fullname)}/${enc(email)}`, { method: "DELETE", headers: by.auth });
 const get = (path: string, user: TestUser) => workerFetch(path, { headers: user.auth });
 const emails = async (res: Response) => ((await res.json()) as { email: string }[]).map((u) => u.email);
 
@@ -57,7 +78,10 @@ describe("sharing one drive with a person", () => {
     expect(await ours.json()).toMatchObject({ fullname, segment_numbers: [0] });
     const segments = await get(`/api/v1/routes/${enc(fullname)}/segments`, friend);
     expect(await segments.json()).toMatchObject([{ number: 0, has_qlog: true, has_qcamera: true }]);
-    const files = (await (await get(`/v1/route/${enc(fullname)}/files`, friend)).json()) as { qlogs: string[]; qcameras: string[] };
+    const files = (await (await get(`/v1/route/${enc(fullname)}/files`, friend)).json()) as {
+      qlogs: string[];
+      qcameras: string[];
+    };
     expect(files.qlogs).toHaveLength(1);
     expect(files.qcameras).toHaveLength(1);
     expect((await workerFetch(files.qcameras[0])).status).toBe(200); // the signed media URL plays
@@ -74,9 +98,14 @@ describe("sharing one drive with a person", () => {
     const { owner, friend, fullname, otherRoute, dongle } = await fixture();
     await share(fullname, owner, friend.email);
     for (const path of [
-      `/v1/route/${enc(otherRoute)}/`, `/api/v1/routes/${enc(otherRoute)}`, `/v1/route/${enc(otherRoute)}/qcamera.m3u8`,
-      `/v1.1/devices/${dongle}/`, `/v1/devices/${dongle}/routes`, `/v1/devices/${dongle}/routes_segments?route_str=${enc(fullname)}`,
-      `/api/v1/devices/${dongle}`, `/api/v1/routes?dongle_id=${dongle}`,
+      `/v1/route/${enc(otherRoute)}/`,
+      `/api/v1/routes/${enc(otherRoute)}`,
+      `/v1/route/${enc(otherRoute)}/qcamera.m3u8`,
+      `/v1.1/devices/${dongle}/`,
+      `/v1/devices/${dongle}/routes`,
+      `/v1/devices/${dongle}/routes_segments?route_str=${enc(fullname)}`,
+      `/api/v1/devices/${dongle}`,
+      `/api/v1/routes?dongle_id=${dongle}`,
     ]) {
       const res = await get(path, friend);
       expect([path, res.status]).toEqual([path, 404]);
@@ -101,11 +130,16 @@ describe("sharing one drive with a person", () => {
       [`/v1/route/${enc(fullname)}/`, { method: "DELETE" }],
     ];
     for (const [path, init] of writes) {
-      const res = await workerFetch(path, { ...init, headers: { ...(init.headers as Record<string, string>), ...friend.auth } });
+      const res = await workerFetch(path, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), ...friend.auth },
+      });
       expect([init.method, path, res.status]).toEqual([init.method, path, 403]);
       expect(await res.json()).toMatchObject({ error: "insufficient_access" });
     }
-    const row = await env.DB.prepare("SELECT is_public, is_preserved, deleted_at FROM routes WHERE fullname = ?").bind(fullname).first();
+    const row = await env.DB.prepare("SELECT is_public, is_preserved, deleted_at FROM routes WHERE fullname = ?")
+      .bind(fullname)
+      .first();
     expect(row).toEqual({ is_public: 0, is_preserved: 0, deleted_at: null });
     expect(await emails(await get(usersPath(fullname), owner))).toEqual([friend.email]);
   });
@@ -116,7 +150,11 @@ describe("sharing one drive with a person", () => {
     expect((await share(fullname, owner, friend.email)).status).toBe(200);
     expect((await share(fullname, owner, friend.email)).status).toBe(200);
     expect((await share(fullname, owner, reader.email)).status).toBe(200);
-    const list = (await (await get(usersPath(fullname), owner)).json()) as { email: string; name: string | null; created_at: number }[];
+    const list = (await (await get(usersPath(fullname), owner)).json()) as {
+      email: string;
+      name: string | null;
+      created_at: number;
+    }[];
     expect(list.map((u) => u.email).sort()).toEqual([friend.email, reader.email].sort());
     expect(list[0].created_at).toBeGreaterThan(1_700_000_000);
 
@@ -132,7 +170,10 @@ describe("sharing one drive with a person", () => {
 
   it("refuses unknown emails (404 user_not_found), the owner, and malformed requests", async () => {
     const { owner, fullname } = await fixture();
-    for (const res of [await share(fullname, owner, "nobody@example.com"), await unshare(fullname, owner, "nobody@example.com")]) {
+    for (const res of [
+      await share(fullname, owner, "nobody@example.com"),
+      await unshare(fullname, owner, "nobody@example.com"),
+    ]) {
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ error: "user_not_found" });
     }
@@ -164,8 +205,14 @@ describe("sharing one drive with a person", () => {
     const { owner, friend, fullname } = await fixture();
     await share(fullname, owner, friend.email);
     expect((await get(`/api/v1/routes/${enc(fullname)}`, friend)).status).toBe(200);
-    expect((await workerFetch(`/api/v1/routes/${enc(fullname)}`, { method: "DELETE", headers: owner.auth })).status).toBe(200);
-    for (const path of [`/api/v1/routes/${enc(fullname)}`, `/v1/route/${enc(fullname)}/`, `/v1/route/${enc(fullname)}/files`]) {
+    expect(
+      (await workerFetch(`/api/v1/routes/${enc(fullname)}`, { method: "DELETE", headers: owner.auth })).status,
+    ).toBe(200);
+    for (const path of [
+      `/api/v1/routes/${enc(fullname)}`,
+      `/v1/route/${enc(fullname)}/`,
+      `/v1/route/${enc(fullname)}/files`,
+    ]) {
       expect([path, (await get(path, friend)).status]).toEqual([path, 404]);
     }
   });
@@ -173,27 +220,38 @@ describe("sharing one drive with a person", () => {
   it("forgets the shares of a device's drives when the device is unpaired", async () => {
     const { owner, friend, fullname, dongle } = await fixture();
     await share(fullname, owner, friend.email);
-    expect((await workerFetch(`/api/v1/devices/${dongle}`, { method: "DELETE", headers: owner.auth })).status).toBe(200);
-    const left = await env.DB.prepare("SELECT count(*) AS n FROM route_users WHERE fullname = ?").bind(fullname).first<{ n: number }>();
+    expect((await workerFetch(`/api/v1/devices/${dongle}`, { method: "DELETE", headers: owner.auth })).status).toBe(
+      200,
+    );
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM route_users WHERE fullname = ?")
+      .bind(fullname)
+      .first<{ n: number }>();
     expect(left?.n).toBe(0);
     expect((await get(`/v1/route/${enc(fullname)}/`, friend)).status).toBe(404);
   });
 
   it("documents the endpoints in the OpenAPI document", async () => {
-    const doc = (await (await workerFetch("/api/v1/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await workerFetch("/api/v1/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(Object.keys(doc.paths["/api/v1/routes/{fullname}/users"] ?? {}).sort()).toEqual(["get", "post"]);
     expect(Object.keys(doc.paths["/api/v1/routes/{fullname}/users/{email}"] ?? {})).toEqual(["delete"]);
   });
 
   it("lists the drives shared with me one by one (shared_with_me=true), and nothing else", async () => {
     const { owner, friend, reader, fullname } = await fixture();
-    const sharedList = async (u: TestUser) => ((await (await get(`/api/v1/routes?shared_with_me=true`, u)).json()) as { routes: { fullname: string }[] }).routes.map((r) => r.fullname);
+    const sharedList = async (u: TestUser) =>
+      (
+        (await (await get(`/api/v1/routes?shared_with_me=true`, u)).json()) as { routes: { fullname: string }[] }
+      ).routes.map((r) => r.fullname);
     expect(await sharedList(friend)).toEqual([]);
     await share(fullname, owner, friend.email);
     expect(await sharedList(friend)).toEqual([fullname]); // not the device's other drive
     expect(await sharedList(reader)).toEqual([]); // device readers see it in their normal lists instead
     expect((await (await get(`/api/v1/routes`, friend)).json()) as unknown).toEqual({ routes: [], next_cursor: null });
-    expect((await get(`/api/v1/routes?shared_with_me=true&dongle_id=${fullname.split("|")[0]}`, friend)).status).toBe(400);
+    expect((await get(`/api/v1/routes?shared_with_me=true&dongle_id=${fullname.split("|")[0]}`, friend)).status).toBe(
+      400,
+    );
     await unshare(fullname, owner, friend.email);
     expect(await sharedList(friend)).toEqual([]);
   });

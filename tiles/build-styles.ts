@@ -25,7 +25,10 @@ function unicodeRanges(): Map<string, string[]> {
   for (const css of ["400.css", "500.css", "400-italic.css"]) {
     const text = readFileSync(path.join(cssDir, css), "utf8");
     for (const m of text.matchAll(/url\(\.\/files\/([^)]+\.woff2)\)[^;]*;\s*unicode-range:\s*([^;]+);/g)) {
-      ranges.set(m[1], m[2].split(",").map((r) => r.trim()));
+      ranges.set(
+        m[1],
+        m[2].split(",").map((r) => r.trim()),
+      );
     }
   }
   return ranges;
@@ -33,12 +36,17 @@ function unicodeRanges(): Map<string, string[]> {
 
 function fontFaces() {
   const ranges = unicodeRanges();
-  return Object.fromEntries(Object.keys(FONT_NAMES).map((name) => [name, FONT_SUBSETS.map((subset) => {
-    const file = fontFile(subset, name as FontName);
-    const range = ranges.get(file);
-    if (!range) throw new Error(`no unicode-range for ${file} in @fontsource/noto-sans`);
-    return { url: `/api/v1/maps/fonts/${file}`, "unicode-range": range };
-  })]));
+  return Object.fromEntries(
+    Object.keys(FONT_NAMES).map((name) => [
+      name,
+      FONT_SUBSETS.map((subset) => {
+        const file = fontFile(subset, name as FontName);
+        const range = ranges.get(file);
+        if (!range) throw new Error(`no unicode-range for ${file} in @fontsource/noto-sans`);
+        return { url: `/api/v1/maps/fonts/${file}`, "unicode-range": range };
+      }),
+    ]),
+  );
 }
 
 function stripIcons(layer: Record<string, unknown>) {
@@ -51,7 +59,10 @@ function style(theme: "light" | "dark") {
   return {
     version: 8,
     name: `edge-connect ${theme}`,
-    metadata: { "edge-connect:theme": theme, "edge-connect:generator": "tiles/build-styles.ts from @protomaps/basemaps" },
+    metadata: {
+      "edge-connect:theme": theme,
+      "edge-connect:generator": "tiles/build-styles.ts from @protomaps/basemaps",
+    },
     // Attribution comes from the TileJSON (the archive's own metadata), so a real extract credits OpenStreetMap.
     sources: { [SOURCE_ID]: { type: "vector", url: "/api/v1/maps/tiles.json" } },
     "font-faces": fontFaces(),
@@ -66,5 +77,7 @@ for (const theme of ["light", "dark"] as const) {
   if (errors.length) throw new Error(`${theme} style is invalid:\n${errors.map((e) => e.message).join("\n")}`);
   const file = path.join(OUT_DIR, `${theme}.json`);
   writeFileSync(file, JSON.stringify(s) + "\n");
-  console.log(`${path.relative(process.cwd(), file)}: ${s.layers.length} layers, ${(JSON.stringify(s).length / 1024).toFixed(0)} KiB`);
+  console.log(
+    `${path.relative(process.cwd(), file)}: ${s.layers.length} layers, ${(JSON.stringify(s).length / 1024).toFixed(0)} KiB`,
+  );
 }

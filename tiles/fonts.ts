@@ -21,4 +21,5 @@ export function fontFile(subset: (typeof FONT_SUBSETS)[number], name: FontName):
 
 /** Every file the style may reference. */
 export const FONT_FILES: string[] = Object.keys(FONT_NAMES).flatMap((name) =>
-  FONT_SUBSETS.map((subset) => fontFile(subset, name as FontName)));
+  FONT_SUBSETS.map((subset) => fontFile(subset, name as FontName)),
+);

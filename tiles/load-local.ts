@@ -26,11 +26,29 @@ export function loadLocalMaps(opts: { rebuild?: boolean; force?: boolean; key?: 
     return;
   }
   const env = { ...OFFLINE_ENV, CI: "true" };
-  run("npx", ["wrangler", "r2", "object", "put", `${BUCKET}/${key}`, "--file", ARCHIVE, "--content-type", "application/vnd.pmtiles", "--local"], { env });
+  run(
+    "npx",
+    [
+      "wrangler",
+      "r2",
+      "object",
+      "put",
+      `${BUCKET}/${key}`,
+      "--file",
+      ARCHIVE,
+      "--content-type",
+      "application/vnd.pmtiles",
+      "--local",
+    ],
+    { env },
+  );
   // The places table comes from a migration; applying is idempotent, so this also works outside `npm run dev`.
   run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { env });
   // Its per-statement JSON report is long and says nothing useful on success; errors still reach stderr.
-  run("npx", ["wrangler", "d1", "execute", "DB", "--local", "--file", PLACES], { env, stdio: ["ignore", "ignore", "inherit"] });
+  run("npx", ["wrangler", "d1", "execute", "DB", "--local", "--file", PLACES], {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   mkdirSync(path.dirname(STAMP), { recursive: true });
   writeFileSync(STAMP, stamp);
   console.log(`maps: loaded ${path.relative(ROOT, ARCHIVE)} → local R2 ${BUCKET}/${key}, places → local D1`);
@@ -43,5 +61,9 @@ function sha256(file: string): string {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const args = process.argv.slice(2);
   const keyAt = args.indexOf("--key");
-  loadLocalMaps({ rebuild: args.includes("--rebuild"), force: args.includes("--force"), key: keyAt >= 0 ? args[keyAt + 1] : undefined });
+  loadLocalMaps({
+    rebuild: args.includes("--rebuild"),
+    force: args.includes("--force"),
+    key: keyAt >= 0 ? args[keyAt + 1] : undefined,
+  });
 }

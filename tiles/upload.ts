@@ -18,14 +18,19 @@ import { run } from "../scripts/lib";
 const WRANGLER_MAX_BYTES = 300 * 1024 * 1024;
 
 const args = process.argv.slice(2);
-const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const file = args.find((a, i) => !a.startsWith("--") && !["--key", "--bucket"].includes(args[i - 1] ?? ""));
 const key = flag("--key") ?? process.env.MAP_ARCHIVE_KEY ?? "maps/world.pmtiles";
 const bucket = flag("--bucket") ?? "edge-connect-media";
 const local = args.includes("--local");
 
 if (!file) {
-  console.error("usage: npm run maps:upload -- path/to/file.pmtiles [--key maps/world.pmtiles] [--bucket edge-connect-media] [--local]");
+  console.error(
+    "usage: npm run maps:upload -- path/to/file.pmtiles [--key maps/world.pmtiles] [--bucket edge-connect-media] [--local]",
+  );
   process.exit(2);
 }
 
@@ -39,22 +44,39 @@ if (head.toString("latin1", 0, 7) !== "PMTiles" || head[7] !== 3) {
   process.exit(1);
 }
 const h = bytesToHeader(head.buffer.slice(head.byteOffset, head.byteOffset + 127));
-console.log(`${path.basename(file)}: ${(size / 1024 / 1024).toFixed(1)} MiB, ${TileType[h.tileType]} tiles z${h.minZoom}–${h.maxZoom}, ` +
-  `${h.numAddressedTiles} tiles, tile compression ${Compression[h.tileCompression]}, bounds ${[h.minLon, h.minLat, h.maxLon, h.maxLat].join(",")}`);
+console.log(
+  `${path.basename(file)}: ${(size / 1024 / 1024).toFixed(1)} MiB, ${TileType[h.tileType]} tiles z${h.minZoom}–${h.maxZoom}, ` +
+    `${h.numAddressedTiles} tiles, tile compression ${Compression[h.tileCompression]}, bounds ${[h.minLon, h.minLat, h.maxLon, h.maxLat].join(",")}`,
+);
 if (h.tileType !== TileType.Mvt) {
   console.error("The Worker serves vector (MVT) archives only.");
   process.exit(1);
 }
 if (h.tileCompression !== Compression.Gzip && h.tileCompression !== Compression.None) {
-  console.error(`Tile compression ${Compression[h.tileCompression]} is not supported by the Worker; use a gzip archive.`);
+  console.error(
+    `Tile compression ${Compression[h.tileCompression]} is not supported by the Worker; use a gzip archive.`,
+  );
   process.exit(1);
 }
 if (size > WRANGLER_MAX_BYTES) {
-  console.error(`${(size / 1024 / 1024).toFixed(0)} MiB is over wrangler's 300 MiB upload limit. Upload it with an S3 client, e.g.\n` +
-    `  rclone copyto ${file} r2:${bucket}/${key}\n` +
-    `  aws s3 cp ${file} s3://${bucket}/${key} --endpoint-url https://<ACCOUNT_ID>.r2.cloudflarestorage.com`);
+  console.error(
+    `${(size / 1024 / 1024).toFixed(0)} MiB is over wrangler's 300 MiB upload limit. Upload it with an S3 client, e.g.\n` +
+      `  rclone copyto ${file} r2:${bucket}/${key}\n` +
+      `  aws s3 cp ${file} s3://${bucket}/${key} --endpoint-url https://<ACCOUNT_ID>.r2.cloudflarestorage.com`,
+  );
   process.exit(1);
 }
 
-run("npx", ["wrangler", "r2", "object", "put", `${bucket}/${key}`, "--file", file, "--content-type", "application/vnd.pmtiles", local ? "--local" : "--remote"]);
+run("npx", [
+  "wrangler",
+  "r2",
+  "object",
+  "put",
+  `${bucket}/${key}`,
+  "--file",
+  file,
+  "--content-type",
+  "application/vnd.pmtiles",
+  local ? "--local" : "--remote",
+]);
 console.log(`Uploaded to ${local ? "local" : "remote"} R2 ${bucket}/${key}.`);

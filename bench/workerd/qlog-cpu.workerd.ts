@@ -16,7 +16,10 @@ const SAMPLES = 25;
 async function qlog(seg: number): Promise<{ name: string; bytes: Uint8Array }> {
   const res = await env.REAL_FIXTURES.fetch(`http://fixtures/${ROUTE}/${seg}/qlog.zst`);
   if (res.ok) return { name: `real ${seg}/qlog.zst`, bytes: new Uint8Array(await res.arrayBuffer()) };
-  return { name: `synthetic seg ${seg} (stored zstd)`, bytes: zstdStored(syntheticSegment({ segment: seg, routeSegments: 3 })) };
+  return {
+    name: `synthetic seg ${seg} (stored zstd)`,
+    bytes: zstdStored(syntheticSegment({ segment: seg, routeSegments: 3 })),
+  };
 }
 
 async function msPerRun(fn: () => Promise<unknown>): Promise<{ median: number; min: number }> {
@@ -40,12 +43,17 @@ async function drain(it: AsyncIterable<Uint8Array>): Promise<number> {
 const fmt = (r: { median: number; min: number }) => `median ${r.median.toFixed(1)} ms (min ${r.min.toFixed(1)})`;
 
 it("qlog CPU in workerd", async () => {
-  console.log(`BENCH qlog → coords/events/thumbnails/meta inside workerd, 64 KiB input chunks; zstd back end by default: ${defaultZstdBackend}`);
+  console.log(
+    `BENCH qlog → coords/events/thumbnails/meta inside workerd, 64 KiB input chunks; zstd back end by default: ${defaultZstdBackend}`,
+  );
   for (const seg of [0, 1, 2]) {
     const q = await qlog(seg);
     const derive = await msPerRun(() => deriveSegment(chunked(q.bytes, 64 * 1024)));
     const zstd: Record<ZstdBackend, string> = { native: "", fzstd: "" };
-    for (const backend of ["native", "fzstd"] as ZstdBackend[]) zstd[backend] = fmt(await msPerRun(() => drain(zstdDecompressStream(chunked(q.bytes, 64 * 1024), { backend }))));
-    console.log(`BENCH ${q.name.padEnd(22)} derive ${fmt(derive)} | zstd alone: native ${zstd.native}, fzstd ${zstd.fzstd}`);
+    for (const backend of ["native", "fzstd"] as ZstdBackend[])
+      zstd[backend] = fmt(await msPerRun(() => drain(zstdDecompressStream(chunked(q.bytes, 64 * 1024), { backend }))));
+    console.log(
+      `BENCH ${q.name.padEnd(22)} derive ${fmt(derive)} | zstd alone: native ${zstd.native}, fzstd ${zstd.fzstd}`,
+    );
   }
 });

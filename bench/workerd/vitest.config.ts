@@ -10,10 +10,16 @@ import base from "../../vitest.config";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export default defineConfig(async (env) => {
-  const config = (await (base as unknown as (e: typeof env) => Promise<UserConfig>)(env));
+  const config = await (base as unknown as (e: typeof env) => Promise<UserConfig>)(env);
   return {
     ...config,
     root: ROOT,
-    test: { ...config.test, include: ["bench/workerd/*.workerd.ts"], exclude: [], setupFiles: [], testTimeout: 300_000 },
+    test: {
+      ...config.test,
+      include: ["bench/workerd/*.workerd.ts"],
+      exclude: [],
+      setupFiles: [],
+      testTimeout: 300_000,
+    },
   };
 });

@@ -26,9 +26,16 @@ describe("API docs page", () => {
   });
 
   it("renders every operation of our OpenAPI document, loading nothing from anywhere else", async () => {
-    const spec = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const spec = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     const documented = Object.entries(spec.paths)
-      .flatMap(([path, item]) => Object.keys(item).filter((m) => METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+      .flatMap(([path, item]) =>
+        Object.keys(item)
+          .filter((m) => METHODS.includes(m))
+          .map((m) => `${m.toUpperCase()} ${path}`),
+      )
+      .sort();
     expect(documented.length).toBeGreaterThan(20);
 
     const origin = `http://${HOST}:${new URL(base).port}`;
@@ -43,19 +50,33 @@ describe("API docs page", () => {
       await opblocks.first().waitFor({ timeout: 30_000 });
       await expect.poll(() => opblocks.count(), { timeout: 10_000 }).toBe(documented.length);
 
-      const listed = await opblocks.evaluateAll((els) => els.map((el) =>
-        `${el.querySelector(".opblock-summary-method")?.textContent ?? "?"} ${el.querySelector("[data-path]")?.getAttribute("data-path") ?? "?"}`));
+      const listed = await opblocks.evaluateAll((els) =>
+        els.map(
+          (el) =>
+            `${el.querySelector(".opblock-summary-method")?.textContent ?? "?"} ${el.querySelector("[data-path]")?.getAttribute("data-path") ?? "?"}`,
+        ),
+      );
       expect(listed.sort()).toEqual(documented);
-      expect(listed).toEqual(expect.arrayContaining(["GET /api/v1/routes", "POST /api/v1/auth/register", "DELETE /api/v1/routes/{fullname}"]));
+      expect(listed).toEqual(
+        expect.arrayContaining([
+          "GET /api/v1/routes",
+          "POST /api/v1/auth/register",
+          "DELETE /api/v1/routes/{fullname}",
+        ]),
+      );
       await expect.poll(() => page.locator(".swagger-ui .info .title").textContent()).toContain("edge-connect API");
       // The stylesheet applied (a page without it still lists operations, unstyled): GET blocks get their colour.
       const getBlock = page.locator(".opblock.opblock-get").first();
       expect(await getBlock.evaluate((el) => getComputedStyle(el).borderTopColor)).not.toBe("rgb(0, 0, 0)");
 
-      expect(requests).toEqual(expect.arrayContaining([
-        `${origin}/api/docs`, `${origin}/vendor/swagger-ui-dist/swagger-ui-bundle.js`, `${origin}/vendor/swagger-ui-dist/swagger-ui.css`,
-        `${origin}/api/v1/openapi.json`,
-      ]));
+      expect(requests).toEqual(
+        expect.arrayContaining([
+          `${origin}/api/docs`,
+          `${origin}/vendor/swagger-ui-dist/swagger-ui-bundle.js`,
+          `${origin}/vendor/swagger-ui-dist/swagger-ui.css`,
+          `${origin}/api/v1/openapi.json`,
+        ]),
+      );
       const elsewhere = requests.filter((u) => !/^(data|blob):/.test(u) && new URL(u).origin !== origin);
       expect(elsewhere).toEqual([]);
 

@@ -15,7 +15,9 @@ const base = inject("base");
 async function jpeg(page: Page, colors: [string, string]): Promise<string> {
   const p = await page.context().newPage();
   await p.setViewportSize({ width: 320, height: 200 });
-  await p.setContent(`<body style="margin:0;height:200px;background:linear-gradient(120deg,${colors[0]},${colors[1]})"></body>`);
+  await p.setContent(
+    `<body style="margin:0;height:200px;background:linear-gradient(120deg,${colors[0]},${colors[1]})"></body>`,
+  );
   const buf = await p.screenshot({ type: "jpeg", quality: 70 });
   await p.close();
   return buf.toString("base64");
@@ -35,7 +37,10 @@ describe("device page and uploads with a live (simulated) device", () => {
     await signInWith(page, w.session);
     const [back, front] = [await jpeg(page, ["#335577", "#99bbdd"]), await jpeg(page, ["#553322", "#ddbb99"])];
     // The simulator answers jpegFront: null; a device with a driver camera returns both.
-    (athena as unknown as { dispatcher: Record<string, { fn: () => unknown }> }).dispatcher.takeSnapshot.fn = () => ({ jpegBack: back, jpegFront: front });
+    (athena as unknown as { dispatcher: Record<string, { fn: () => unknown }> }).dispatcher.takeSnapshot.fn = () => ({
+      jpegBack: back,
+      jpegFront: front,
+    });
   });
   afterAll(async () => {
     await athena?.stop();
@@ -61,7 +66,9 @@ describe("device page and uploads with a live (simulated) device", () => {
     await page.getByRole("button", { name: "Take snapshot" }).click();
     const road = page.getByRole("img", { name: "Road camera" });
     const driver = page.getByRole("img", { name: "Driver camera" });
-    await expect.poll(() => road.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth), { timeout: 15_000 }).toBe(320);
+    await expect
+      .poll(() => road.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth), { timeout: 15_000 })
+      .toBe(320);
     expect(await driver.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(320);
     await screenshot(page, "device-desktop-dark");
   });
@@ -71,7 +78,9 @@ describe("device page and uploads with a live (simulated) device", () => {
     await page.getByRole("button", { name: "Upload full quality" }).click();
     const dialog = page.getByRole("dialog", { name: "Upload full quality" });
     await dialog.getByRole("button", { name: "Request upload" }).click();
-    await expect.poll(() => dialog.getByRole("status").textContent(), { timeout: 15_000 }).toBe("The device is uploading 2 files.");
+    await expect
+      .poll(() => dialog.getByRole("status").textContent(), { timeout: 15_000 })
+      .toBe("The device is uploading 2 files.");
     await dialog.getByRole("button", { name: "Close" }).first().click();
 
     const queue = page.locator(".upload-queue");
@@ -100,7 +109,9 @@ describe("device page and uploads with a live (simulated) device", () => {
     await dialog.getByLabel("Full logs (rlog)").uncheck();
     await dialog.getByLabel("Driver camera (HEVC)").check();
     await dialog.getByRole("button", { name: "Request upload" }).click();
-    await expect.poll(() => dialog.getByRole("status").textContent(), { timeout: 15_000 }).toBe("The device is offline: 1 file will upload when it reconnects.");
+    await expect
+      .poll(() => dialog.getByRole("status").textContent(), { timeout: 15_000 })
+      .toBe("The device is offline: 1 file will upload when it reconnects.");
     await dialog.getByRole("button", { name: "Close" }).first().click();
 
     const queue = page.locator(".upload-queue");
@@ -132,7 +143,9 @@ describe("device page and uploads with a live (simulated) device", () => {
     await share.getByLabel("Email").fill(friend.email);
     await share.getByRole("button", { name: "Share", exact: true }).click();
     await expect.poll(() => share.getByText(friend.email).count()).toBeGreaterThan(0);
-    const theirs = await fetch(`${base}/v1/route/${encodeURIComponent(`${w.device.dongleId}|${w.log}`)}/`, { headers: { Authorization: `JWT ${friend.access_token}` } });
+    const theirs = await fetch(`${base}/v1/route/${encodeURIComponent(`${w.device.dongleId}|${w.log}`)}/`, {
+      headers: { Authorization: `JWT ${friend.access_token}` },
+    });
     expect(theirs.status).toBe(200);
     await share.getByRole("button", { name: "Close" }).click();
     // The friend has no device of their own: the drive waits for them on their dashboard.
@@ -140,12 +153,16 @@ describe("device page and uploads with a live (simulated) device", () => {
     await signInWith(friendPage, friend);
     await friendPage.goto("/");
     const shared = friendPage.getByRole("region", { name: "Shared with you" });
-    await expect.poll(() => shared.locator(`a[href="/routes/${w.device.dongleId}/${w.log}"]`).count(), { timeout: 15_000 }).toBe(1);
+    await expect
+      .poll(() => shared.locator(`a[href="/routes/${w.device.dongleId}/${w.log}"]`).count(), { timeout: 15_000 })
+      .toBe(1);
     await friendContext.close();
 
     const { context: anonymous, page: stranger } = await newPage(browser, base);
     await stranger.goto(url);
-    await expect.poll(() => stranger.locator(".route-map").getAttribute("data-track"), { timeout: 30_000 }).toBe("drawn");
+    await expect
+      .poll(() => stranger.locator(".route-map").getAttribute("data-track"), { timeout: 30_000 })
+      .toBe("drawn");
     expect(await stranger.getByRole("button", { name: "Delete" }).count()).toBe(0); // not their drive
     await anonymous.close();
 
@@ -155,7 +172,9 @@ describe("device page and uploads with a live (simulated) device", () => {
     // Deleted: back on the drive list, without it; its page no longer opens.
     await page.waitForURL(`**/timeline/${w.device.dongleId}`, { timeout: 10_000 });
     await expect.poll(() => page.locator(`a[href="/routes/${w.device.dongleId}/${w.log}"]`).count()).toBe(0);
-    const gone = await fetch(`${base}/v1/route/${encodeURIComponent(`${w.device.dongleId}|${w.log}`)}/`, { headers: { Authorization: `JWT ${w.session.access_token}` } });
+    const gone = await fetch(`${base}/v1/route/${encodeURIComponent(`${w.device.dongleId}|${w.log}`)}/`, {
+      headers: { Authorization: `JWT ${w.session.access_token}` },
+    });
     expect(gone.status).toBe(404);
   });
 });

@@ -36,7 +36,9 @@ describe("sign up → pair → drive → route page → offline", () => {
     await page.getByLabel("Password", { exact: true }).fill("Correct-Horse-7-Battery");
     await page.getByLabel("Repeat password").fill("Correct-Horse-7-Battery");
     await page.getByRole("button", { name: "Create account" }).click();
-    await expect.poll(() => page.getByRole("heading", { name: "Hello, Ada" }).isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => page.getByRole("heading", { name: "Hello, Ada" }).isVisible(), { timeout: 10_000 })
+      .toBe(true);
     await expect.poll(() => page.getByText("No devices yet").isVisible()).toBe(true);
   });
 
@@ -57,18 +59,33 @@ describe("sign up → pair → drive → route page → offline", () => {
     routeUrl = `/routes/${device.dongleId}/${log}`;
     await page.goto(`/timeline/${device.dongleId}`);
     // Processing is asynchronous (queue consumer): reload until the drive is listed with its distance.
-    await expect.poll(async () => {
-      await page.reload();
-      await page.waitForLoadState("networkidle");
-      return page.locator(`a[href="${routeUrl}"]`).count();
-    }, { timeout: 60_000, interval: 1000 }).toBe(1);
-    await expect.poll(() => page.locator(`a[href="${routeUrl}"] .route-stats`).textContent(), { timeout: 10_000 }).toMatch(/Engaged\d+\s?%/);
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.waitForLoadState("networkidle");
+          return page.locator(`a[href="${routeUrl}"]`).count();
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toBe(1);
+    await expect
+      .poll(() => page.locator(`a[href="${routeUrl}"] .route-stats`).textContent(), { timeout: 10_000 })
+      .toMatch(/Engaged\d+\s?%/);
     // The card's thumbnail (sprite.jpg of segment 0) is a picture the browser decodes, not the fallback icon.
-    await expect.poll(async () => {
-      await page.reload();
-      await page.waitForLoadState("networkidle");
-      return page.locator(`a[href="${routeUrl}"] .route-thumb img`).evaluate((img: HTMLImageElement) => img.naturalWidth).catch(() => 0);
-    }, { timeout: 30_000, interval: 1000 }).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.waitForLoadState("networkidle");
+          return page
+            .locator(`a[href="${routeUrl}"] .route-thumb img`)
+            .evaluate((img: HTMLImageElement) => img.naturalWidth)
+            .catch(() => 0);
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBeGreaterThan(0);
   });
 
   it("opens the drive: map draws the track, video plays, the timeline seeks the video", async () => {
@@ -80,7 +97,9 @@ describe("sign up → pair → drive → route page → offline", () => {
     expect(pixels).toBeGreaterThan(150);
 
     const video = page.locator("video.video");
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(0.3);
+    await expect
+      .poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 })
+      .toBeGreaterThan(0.3);
 
     await video.evaluate((v: HTMLVideoElement) => v.pause());
     const bar = page.getByRole("slider", { name: "Drive timeline" });
@@ -103,10 +122,16 @@ describe("sign up → pair → drive → route page → offline", () => {
 
   it("reopens the viewed drive offline from the service worker's cache", async () => {
     // The worker installs after the first load (precaching the shell) and then claims the page.
-    await expect.poll(() => page.evaluate(async () => {
-      const reg = await navigator.serviceWorker.getRegistration();
-      return `${reg?.active?.state ?? reg?.installing?.state ?? reg?.waiting?.state ?? "none"}/${navigator.serviceWorker.controller ? "controlled" : "uncontrolled"}`;
-    }), { timeout: 30_000 }).toBe("activated/controlled");
+    await expect
+      .poll(
+        () =>
+          page.evaluate(async () => {
+            const reg = await navigator.serviceWorker.getRegistration();
+            return `${reg?.active?.state ?? reg?.installing?.state ?? reg?.waiting?.state ?? "none"}/${navigator.serviceWorker.controller ? "controlled" : "uncontrolled"}`;
+          }),
+        { timeout: 30_000 },
+      )
+      .toBe("activated/controlled");
     // Once more online under the worker's control, so the drive's data passes through (and into) its cache.
     await page.reload();
     await expect.poll(() => page.locator(".route-map").getAttribute("data-track"), { timeout: 30_000 }).toBe("drawn");
@@ -115,7 +140,9 @@ describe("sign up → pair → drive → route page → offline", () => {
     await context.setOffline(true);
     await page.reload();
     await expect.poll(() => page.getByText("You are offline").isVisible(), { timeout: 10_000 }).toBe(true);
-    await expect.poll(() => page.locator(".timeline-bar .span-engaged").count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator(".timeline-bar .span-engaged").count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
     await expect.poll(() => page.locator(".route-map").getAttribute("data-track"), { timeout: 30_000 }).toBe("drawn");
     await expect.poll(() => page.getByText("The video is not available offline.").isVisible()).toBe(true);
     await screenshot(page, "route-desktop-offline");

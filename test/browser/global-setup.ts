@@ -15,7 +15,8 @@ export default async function setup(project: TestProject) {
     project.provide("base", process.env.BROWSER_TEST_BASE);
     return;
   }
-  if (!process.env.SKIP_WEB_BUILD) run("npm", ["run", "--silent", "build:web"], { stdio: ["ignore", "ignore", "inherit"] });
+  if (!process.env.SKIP_WEB_BUILD)
+    run("npm", ["run", "--silent", "build:web"], { stdio: ["ignore", "ignore", "inherit"] });
   const server = await startServer();
   project.provide("base", server.base);
   return () => server.stop();

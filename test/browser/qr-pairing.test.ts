@@ -43,7 +43,13 @@ describe("pairing by QR code", () => {
     const frame = await cameraFrame(helper, await device.pairUrl());
     const mjpeg = path.join(dir, "qr.mjpeg");
     writeFileSync(mjpeg, Buffer.concat([frame, frame, frame]));
-    camera = await launch({ args: ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${mjpeg}`] });
+    camera = await launch({
+      args: [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        `--use-file-for-fake-video-capture=${mjpeg}`,
+      ],
+    });
     const { context, page } = await newPage(camera, base, PHONE);
     await context.grantPermissions(["camera"], { origin: base });
     await signInWith(page, await createAccount(base, "Camera owner"));

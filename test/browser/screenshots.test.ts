@@ -26,14 +26,15 @@ describe("screenshots of the main pages", () => {
     await browser?.close();
   });
 
-  const pages = () => [
-    ["dashboard", "/", ".device-card"],
-    ["timeline", `/timeline/${w.device.dongleId}`, ".route-card"],
-    ["route", `/routes/${w.device.dongleId}/${w.log}`, '.route-map[data-track="drawn"]'],
-    ["device", `/devices/${w.device.dongleId}`, ".badge-online"],
-    ["pair", "/pair", ".scanner"],
-    ["settings", "/settings", ".segmented"],
-  ] as const;
+  const pages = () =>
+    [
+      ["dashboard", "/", ".device-card"],
+      ["timeline", `/timeline/${w.device.dongleId}`, ".route-card"],
+      ["route", `/routes/${w.device.dongleId}/${w.log}`, '.route-map[data-track="drawn"]'],
+      ["device", `/devices/${w.device.dongleId}`, ".badge-online"],
+      ["pair", "/pair", ".scanner"],
+      ["settings", "/settings", ".segmented"],
+    ] as const;
 
   async function shoot(page: Page, size: string, scheme: string) {
     for (const [name, path, ready] of pages()) {
@@ -42,14 +43,19 @@ describe("screenshots of the main pages", () => {
       await page.waitForLoadState("networkidle");
       await page.waitForTimeout(300); // map fade-in, fonts
       expect(await page.getByRole("heading", { level: 1 }).first().isVisible(), `${name} has a title`).toBe(true);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow, `${name} at ${size} overflows horizontally`).toBeLessThanOrEqual(0);
       await screenshot(page, `${name}-${size}-${scheme}`);
       if (size === "phone") await screenshot(page, `${name}-${size}-${scheme}-viewport`, { fullPage: false });
     }
   }
 
-  for (const [size, viewport] of [["phone", PHONE], ["desktop", DESKTOP]] as const) {
+  for (const [size, viewport] of [
+    ["phone", PHONE],
+    ["desktop", DESKTOP],
+  ] as const) {
     for (const scheme of ["dark", "light"] as const) {
       it(`${size} ${scheme}`, async () => {
         const { context, page } = await newPage(browser, base, viewport, { colorScheme: scheme });

@@ -78,9 +78,12 @@ describe("settings", () => {
     await form.getByLabel("Current password").fill(account.password);
     await form.getByRole("button", { name: "Change password" }).click();
     await expect.poll(() => page.getByText("Password changed.").isVisible()).toBe(true);
-    const login = (password: string) => fetch(`${base}/api/v1/auth/login`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: account.email, password }),
-    });
+    const login = (password: string) =>
+      fetch(`${base}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email: account.email, password }),
+      });
     expect((await login(next)).status).toBe(200);
     expect((await login(account.password)).status).toBe(401);
     // Still signed in here: the page got the new token pair.

@@ -22,11 +22,18 @@ describe("timeline paging", () => {
     const device = await registeredDevice(base);
     await pairViaApi(base, session, device);
     for (let i = 1; i <= DRIVES; i++) await uploadTinyDrive(device, i);
-    await expect.poll(async () => {
-      const res = await fetch(`${base}/v1/devices/${device.dongleId}/routes?limit=100`, { headers: { Authorization: `JWT ${session.access_token}` } });
-      // Processed, not just listed: an unprocessed drive has no start time yet and is grouped under today.
-      return ((await res.json()) as { procqlog: number }[]).filter((r) => r.procqlog >= 0).length;
-    }, { timeout: 90_000, interval: 500 }).toBe(DRIVES);
+    await expect
+      .poll(
+        async () => {
+          const res = await fetch(`${base}/v1/devices/${device.dongleId}/routes?limit=100`, {
+            headers: { Authorization: `JWT ${session.access_token}` },
+          });
+          // Processed, not just listed: an unprocessed drive has no start time yet and is grouped under today.
+          return ((await res.json()) as { procqlog: number }[]).filter((r) => r.procqlog >= 0).length;
+        },
+        { timeout: 90_000, interval: 500 },
+      )
+      .toBe(DRIVES);
 
     const { page } = await newPage(browser, base, PHONE);
     await signInWith(page, session);

@@ -11,11 +11,16 @@ export async function runAthena(device: SimDevice, opts: { host: string; forward
   const sim = new SimAthena({ device, host: opts.host, transport: nodeTransport() });
   let seen = 0;
   const report = setInterval(() => {
-    for (const text of sim.received.slice(seen)) console.log(`athena <- ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`);
+    for (const text of sim.received.slice(seen))
+      console.log(`athena <- ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`);
     seen = sim.received.length;
   }, 1000);
   const logs = setInterval(() => {
-    if (sim.connected) sim.forwardLogs().then((r) => console.log("forwardLogs ->", JSON.stringify(r)), (e) => console.log("forwardLogs failed:", String(e)));
+    if (sim.connected)
+      sim.forwardLogs().then(
+        (r) => console.log("forwardLogs ->", JSON.stringify(r)),
+        (e) => console.log("forwardLogs failed:", String(e)),
+      );
   }, opts.forwardLogsEveryMs ?? 60_000);
   sim.start();
   console.log(`athena:     ${sim.url} (Ctrl-C to stop)`);
@@ -26,5 +31,7 @@ export async function runAthena(device: SimDevice, opts: { host: string; forward
   clearInterval(report);
   clearInterval(logs);
   await sim.stop();
-  console.log(`athena:     ${sim.stats.connects} connection(s), ${sim.reconnects} reconnect(s), ${sim.stats.readTimeouts} read timeout(s), ${sim.stats.callsServed} call(s) served`);
+  console.log(
+    `athena:     ${sim.stats.connects} connection(s), ${sim.reconnects} reconnect(s), ${sim.stats.readTimeouts} read timeout(s), ${sim.stats.callsServed} call(s) served`,
+  );
 }

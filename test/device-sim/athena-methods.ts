@@ -35,11 +35,25 @@ export interface SimDeviceData {
 
 export function defaultMessages(now: () => number): SimDeviceData["messages"] {
   return {
-    deviceState: () => ({ started: false, networkType: 1, freeSpacePercent: 81.5, thermalStatus: 0, cpuTempC: [44.5, 45.1], memoryUsagePercent: 38 }),
+    deviceState: () => ({
+      started: false,
+      networkType: 1,
+      freeSpacePercent: 81.5,
+      thermalStatus: 0,
+      cpuTempC: [44.5, 45.1],
+      memoryUsagePercent: 38,
+    }),
     peripheralState: () => ({ pandaType: 7, voltage: 12_480, current: 1_150, fanSpeedRpm: 1_800, usbPowerMode: 2 }),
     gpsLocationExternal: () => ({
-      latitude: 52.5163, longitude: 13.3777, altitude: 34.2, speed: 0, bearingDeg: 90, accuracy: 3.5, hasFix: true,
-      unixTimestampMillis: now(), source: 6,
+      latitude: 52.5163,
+      longitude: 13.3777,
+      altitude: 34.2,
+      speed: 0,
+      bearingDeg: 90,
+      accuracy: 3.5,
+      hasFix: true,
+      unixTimestampMillis: now(),
+      source: 6,
     }),
   };
 }
@@ -61,7 +75,10 @@ export class SimUploadQueue {
   /** Finished uploads with the PUT status, for assertions. */
   readonly done: { path: string; status: number }[] = [];
 
-  constructor(private readonly device: SimDevice, private readonly files: Map<string, Uint8Array>) {}
+  constructor(
+    private readonly device: SimDevice,
+    private readonly files: Map<string, Uint8Array>,
+  ) {}
 
   /** The file the device would send for `fn`: as named, or uncompressed on disk (compressed on the fly). */
   private resolve(fn: string): string | null {
@@ -79,12 +96,22 @@ export class SimUploadQueue {
       const fn = String(f?.fn ?? "");
       const url = String(f?.url ?? "");
       const local = fn && !fn.startsWith("/") && !fn.includes("..") && url ? this.resolve(fn) : null;
-      if (!local) { failed.push(fn); continue; }
+      if (!local) {
+        failed.push(fn);
+        continue;
+      }
       const base = url.split("?")[0];
       if ([...this.queue, ...this.current].some((i) => i.url.split("?")[0] === base)) continue;
       const item: UploadItem = {
-        path: LOG_ROOT + local, url, headers: (f.headers as Record<string, string>) ?? {}, created_at: nowMs, id: "",
-        retry_count: 0, current: false, progress: 0, allow_cellular: f.allow_cellular === true,
+        path: LOG_ROOT + local,
+        url,
+        headers: (f.headers as Record<string, string>) ?? {},
+        created_at: nowMs,
+        id: "",
+        retry_count: 0,
+        current: false,
+        progress: 0,
+        allow_cellular: f.allow_cellular === true,
         priority: typeof f.priority === "number" ? f.priority : 99,
       };
       item.id = await sha1Hex(JSON.stringify(item));
@@ -118,7 +145,9 @@ export class SimUploadQueue {
         try {
           const data = this.files.get(item.path.slice(LOG_ROOT.length)) ?? new Uint8Array();
           status = (await this.device.put(item.url, item.headers, data)).status;
-        } catch { /* network error: retried */ }
+        } catch {
+          /* network error: retried */
+        }
         this.current.splice(this.current.indexOf(item), 1);
         item.current = false;
         if (UPLOAD_DONE.includes(status)) {
@@ -134,7 +163,13 @@ export class SimUploadQueue {
   }
 }
 
-export function deviceMethods(device: SimDevice, data: SimDeviceData, uploads: SimUploadQueue, now: () => number, onQueued: () => void): Dispatcher {
+export function deviceMethods(
+  device: SimDevice,
+  data: SimDeviceData,
+  uploads: SimUploadQueue,
+  now: () => number,
+  onQueued: () => void,
+): Dispatcher {
   const enqueue = async (filesData: unknown) => {
     const result = await uploads.enqueue(filesData, now());
     onQueued();
@@ -169,6 +204,15 @@ export function deviceMethods(device: SimDevice, data: SimDeviceData, uploads: S
     getGithubUsername: { args: [], fn: () => "" },
     getNetworkType: { args: [], fn: () => 1 },
     getNetworkMetered: { args: [], fn: () => false },
-    getSimInfo: { args: [], fn: () => ({ sim_id: "", mcc_mnc: null, network_type: ["Unknown"], sim_state: ["ABSENT"], data_connected: false }) },
+    getSimInfo: {
+      args: [],
+      fn: () => ({
+        sim_id: "",
+        mcc_mnc: null,
+        network_type: ["Unknown"],
+        sim_state: ["ABSENT"],
+        data_connected: false,
+      }),
+    },
   };
 }

@@ -29,8 +29,11 @@ export async function handleCall(text: string, dispatcher: Dispatcher): Promise<
     return reply({ error: { code: -32700, message: "Parse error" }, id: null });
   }
   if (
-    !isObject(req) || Object.keys(req).some((k) => !ALLOWED_KEYS.has(k)) || req.jsonrpc !== "2.0" ||
-    typeof req.method !== "string" || ("id" in req && !isId(req.id)) ||
+    !isObject(req) ||
+    Object.keys(req).some((k) => !ALLOWED_KEYS.has(k)) ||
+    req.jsonrpc !== "2.0" ||
+    typeof req.method !== "string" ||
+    ("id" in req && !isId(req.id)) ||
     (req.params !== undefined && typeof req.params !== "object")
   ) {
     return reply({ error: { code: -32600, message: "Invalid Request" }, id: null });
@@ -54,7 +57,8 @@ export async function handleCall(text: string, dispatcher: Dispatcher): Promise<
 function kwargs(method: DeviceMethod, params: unknown): Record<string, unknown> {
   if (params === undefined || params === null) return {};
   if (Array.isArray(params)) {
-    if (params.length > method.args.length) throw new InvalidParams(`takes ${method.args.length} positional arguments but ${params.length} were given`);
+    if (params.length > method.args.length)
+      throw new InvalidParams(`takes ${method.args.length} positional arguments but ${params.length} were given`);
     return Object.fromEntries(params.map((v, i) => [method.args[i], v]));
   }
   const obj = params as Record<string, unknown>;

@@ -18,12 +18,19 @@ export interface AthenaSocketEvents {
 }
 
 export class HandshakeError extends Error {
-  constructor(readonly status: number, readonly body: string) {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
     super(`websocket handshake failed with ${status}: ${body.slice(0, 200)}`);
   }
 }
 
-export type AthenaTransport = (url: string, headers: Record<string, string>, events: AthenaSocketEvents) => Promise<AthenaSocket>;
+export type AthenaTransport = (
+  url: string,
+  headers: Record<string, string>,
+  events: AthenaSocketEvents,
+) => Promise<AthenaSocket>;
 
 const decoder = new TextDecoder();
 const text = (data: unknown) => (typeof data === "string" ? data : decoder.decode(data as ArrayBuffer));
@@ -39,7 +46,11 @@ export function fetchTransport(doFetch: Fetch): AthenaTransport {
     ws.accept();
     ws.addEventListener("message", (e) => events.message(text(e.data)));
     ws.addEventListener("close", (e) => {
-      try { ws.close(e.code === 1005 ? 1000 : e.code, "bye"); } catch { /* already closed */ }
+      try {
+        ws.close(e.code === 1005 ? 1000 : e.code, "bye");
+      } catch {
+        /* already closed */
+      }
       events.close(e.code, e.reason);
     });
     ws.addEventListener("error", () => events.close(1006, "error"));
@@ -49,20 +60,26 @@ export function fetchTransport(doFetch: Fetch): AthenaTransport {
 
 /** Node 22: undici's WebSocket with headers. Resolves once open; rejects if the handshake fails. */
 export function nodeTransport(): AthenaTransport {
-  return (url, headers, events) => new Promise((resolve, reject) => {
-    const Ctor = globalThis.WebSocket as unknown as new (url: string, init: { headers: Record<string, string> }) => WebSocket;
-    const ws = new Ctor(url, { headers });
-    ws.binaryType = "arraybuffer";
-    let open = false;
-    ws.addEventListener("open", () => {
-      open = true;
-      resolve({ send: (t) => ws.send(t), close: (code, reason) => ws.close(code, reason) });
+  return (url, headers, events) =>
+    new Promise((resolve, reject) => {
+      const Ctor = globalThis.WebSocket as unknown as new (
+        url: string,
+        init: { headers: Record<string, string> },
+      ) => WebSocket;
+      const ws = new Ctor(url, { headers });
+      ws.binaryType = "arraybuffer";
+      let open = false;
+      ws.addEventListener("open", () => {
+        open = true;
+        resolve({ send: (t) => ws.send(t), close: (code, reason) => ws.close(code, reason) });
+      });
+      ws.addEventListener("message", (e) => events.message(text(e.data)));
+      ws.addEventListener("close", (e) => {
+        if (!open) reject(new HandshakeError(0, e.reason || "connection failed"));
+        else events.close(e.code, e.reason);
+      });
+      ws.addEventListener("error", () => {
+        if (!open) reject(new HandshakeError(0, "connection failed"));
+      });
     });
-    ws.addEventListener("message", (e) => events.message(text(e.data)));
-    ws.addEventListener("close", (e) => {
-      if (!open) reject(new HandshakeError(0, e.reason || "connection failed"));
-      else events.close(e.code, e.reason);
-    });
-    ws.addEventListener("error", () => { if (!open) reject(new HandshakeError(0, "connection failed")); });
-  });
 }

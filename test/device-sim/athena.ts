@@ -64,7 +64,10 @@ export class SimAthena {
   private lastPing = 0;
   private readTimer: unknown = null;
   private sessionEnded: (() => void) | null = null;
-  private readonly deviceCalls = new Map<string, { resolve: (reply: unknown) => void; reject: (err: Error) => void; timer: unknown }>();
+  private readonly deviceCalls = new Map<
+    string,
+    { resolve: (reply: unknown) => void; reject: (err: Error) => void; timer: unknown }
+  >();
   private logIndex = 0;
   private pumping: Promise<void> | null = null;
   private loop: Promise<void> | null = null;
@@ -76,11 +79,22 @@ export class SimAthena {
     this.data = {
       files,
       snapshot: syntheticJpeg(opts.snapshotBytes ?? 2048),
-      version: { version: opts.device.version, remote: "github.com/commaai/openpilot", branch: "release3", commit: "f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed" },
+      version: {
+        version: opts.device.version,
+        remote: "github.com/commaai/openpilot",
+        branch: "release3",
+        commit: "f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed",
+      },
       messages: defaultMessages(() => this.clock.now()),
     };
     this.uploads = new SimUploadQueue(opts.device, files);
-    this.dispatcher = deviceMethods(opts.device, this.data, this.uploads, () => this.clock.now(), () => this.kickUploads());
+    this.dispatcher = deviceMethods(
+      opts.device,
+      this.data,
+      this.uploads,
+      () => this.clock.now(),
+      () => this.kickUploads(),
+    );
   }
 
   get connected(): boolean {
@@ -102,11 +116,21 @@ export class SimAthena {
     // Events of an older socket (a late close, say) must not touch the session that replaced it.
     const session: { socket?: AthenaSocket } = {};
     const current = () => session.socket !== undefined && this.socket === session.socket;
-    const socket = await this.opts.transport(this.url, { Cookie: `jwt=${token}` }, {
-      message: (text) => { if (current()) this.onFrame(text); },
-      close: (code, reason) => { if (current()) this.endSession({ code, reason }); },
-      ping: () => { if (current()) this.lastPing = this.clock.now(); },
-    });
+    const socket = await this.opts.transport(
+      this.url,
+      { Cookie: `jwt=${token}` },
+      {
+        message: (text) => {
+          if (current()) this.onFrame(text);
+        },
+        close: (code, reason) => {
+          if (current()) this.endSession({ code, reason });
+        },
+        ping: () => {
+          if (current()) this.lastPing = this.clock.now();
+        },
+      },
+    );
     session.socket = socket;
     this.socket = socket;
     this.stats.connects++;
@@ -118,7 +142,9 @@ export class SimAthena {
   /** athenad's main loop, until stop(). */
   start(): void {
     this.stopped = false;
-    this.loop ??= this.run().finally(() => { this.loop = null; });
+    this.loop ??= this.run().finally(() => {
+      this.loop = null;
+    });
   }
 
   async stop(): Promise<void> {
@@ -164,7 +190,11 @@ export class SimAthena {
     this.clock.clearTimeout(this.readTimer);
     this.closes.push({ ...close, at: this.clock.now() });
     if (sendClose) {
-      try { socket.close(1000, close.reason); } catch { /* gone */ }
+      try {
+        socket.close(1000, close.reason);
+      } catch {
+        /* gone */
+      }
     }
     for (const [id, call] of this.deviceCalls) {
       this.clock.clearTimeout(call.timer);
@@ -184,7 +214,8 @@ export class SimAthena {
   private readTimedOut(): void {
     if (!this.socket) return;
     this.stats.readTimeouts++;
-    if (this.clock.now() - this.lastPing > RECONNECT_TIMEOUT_MS) this.endSession({ code: 1000, reason: "athenad.ws_recv.timeout" }, true);
+    if (this.clock.now() - this.lastPing > RECONNECT_TIMEOUT_MS)
+      this.endSession({ code: 1000, reason: "athenad.ws_recv.timeout" }, true);
     else this.armRead();
   }
 
@@ -199,7 +230,11 @@ export class SimAthena {
 
   private async serve(text: string): Promise<void> {
     let call: { method?: unknown; id?: unknown; params?: unknown } = {};
-    try { call = JSON.parse(text); } catch { /* handleCall answers Parse error */ }
+    try {
+      call = JSON.parse(text);
+    } catch {
+      /* handleCall answers Parse error */
+    }
     await this.opts.gate?.(call);
     const reply = await handleCall(text, this.dispatcher);
     this.stats.callsServed++;
@@ -208,7 +243,11 @@ export class SimAthena {
 
   private onReply(text: string): void {
     let reply: { id?: unknown };
-    try { reply = JSON.parse(text); } catch { return; }
+    try {
+      reply = JSON.parse(text);
+    } catch {
+      return;
+    }
     const call = this.deviceCalls.get(String(reply.id));
     if (!call) return;
     this.deviceCalls.delete(String(reply.id));
@@ -245,7 +284,10 @@ export class SimAthena {
   }
 
   /** log_handler: one swaglog file, id = its file name. */
-  forwardLogs(logs = sampleSwaglog(this.opts.device, this.clock.now()), id = `swaglog.${String(++this.logIndex).padStart(10, "0")}`) {
+  forwardLogs(
+    logs = sampleSwaglog(this.opts.device, this.clock.now()),
+    id = `swaglog.${String(++this.logIndex).padStart(10, "0")}`,
+  ) {
     return this.callServer("forwardLogs", { logs }, id);
   }
 
@@ -256,7 +298,11 @@ export class SimAthena {
 
   /** Runs the upload threads now; resolves when the queue is empty (or the session ended). */
   pumpUploads(): Promise<void> {
-    this.pumping ??= this.uploads.pump(() => this.connected).finally(() => { this.pumping = null; });
+    this.pumping ??= this.uploads
+      .pump(() => this.connected)
+      .finally(() => {
+        this.pumping = null;
+      });
     return this.pumping;
   }
 
@@ -270,7 +316,8 @@ export function sampleFiles(route = "0000002a--0123456789"): Map<string, Uint8Ar
   const enc = new TextEncoder();
   const files = new Map<string, Uint8Array>();
   for (const seg of [0, 1]) {
-    for (const name of ["rlog.zst", "qlog.zst", "qcamera.ts", "fcamera.hevc"]) files.set(`${route}--${seg}/${name}`, enc.encode(`${name} of ${route}--${seg}`));
+    for (const name of ["rlog.zst", "qlog.zst", "qcamera.ts", "fcamera.hevc"])
+      files.set(`${route}--${seg}/${name}`, enc.encode(`${name} of ${route}--${seg}`));
   }
   files.set("boot/0000002a--0123456789.zst", enc.encode("boot log"));
   return files;
@@ -278,12 +325,34 @@ export function sampleFiles(route = "0000002a--0123456789"): Map<string, Uint8Ar
 
 /** SwagLogFileFormatter lines: NDJSON, typed msg keys, ctx with the device's identity. */
 export function sampleSwaglog(device: SimDevice, nowMs: number, lines = 5): string {
-  const ctx = { dongle_id: device.dongleId, version: device.version, branch: "release3", commit: "f00dfeed", device: "tici" };
-  return Array.from({ length: lines }, (_, i) => JSON.stringify({
-    ctx, level: "INFO", levelnum: 20, name: "swaglog", filename: "athenad.py", lineno: 100 + i, module: "athenad",
-    funcName: "ws_manage", host: "comma-sim", process: 1234, thread: 5678, threadName: "MainThread",
-    created: nowMs / 1000 + i, "msg$s": `sim log line ${i}`, id: crypto.randomUUID().replace(/-/g, ""),
-  })).join("\n") + "\n";
+  const ctx = {
+    dongle_id: device.dongleId,
+    version: device.version,
+    branch: "release3",
+    commit: "f00dfeed",
+    device: "tici",
+  };
+  return (
+    Array.from({ length: lines }, (_, i) =>
+      JSON.stringify({
+        ctx,
+        level: "INFO",
+        levelnum: 20,
+        name: "swaglog",
+        filename: "athenad.py",
+        lineno: 100 + i,
+        module: "athenad",
+        funcName: "ws_manage",
+        host: "comma-sim",
+        process: 1234,
+        thread: 5678,
+        threadName: "MainThread",
+        created: nowMs / 1000 + i,
+        msg$s: `sim log line ${i}`,
+        id: crypto.randomUUID().replace(/-/g, ""),
+      }),
+    ).join("\n") + "\n"
+  );
 }
 
 export function sampleStats(device: SimDevice, nowMs: number): string {

@@ -28,7 +28,11 @@ const { values } = parseArgs({
 });
 
 if (values.new) rmSync(values.state!, { force: true });
-const device = await loadOrCreateSimDevice(values.state!, { api: values.api!, keyKind: values.ecdsa ? "ecdsa" : "rsa", version: values.version });
+const device = await loadOrCreateSimDevice(values.state!, {
+  api: values.api!,
+  keyKind: values.ecdsa ? "ecdsa" : "rsa",
+  version: values.version,
+});
 console.log(`dongle id:  ${device.dongleId}`);
 console.log(`pair with:  ${await device.pairUrl()}`);
 console.log(`paired:     ${(await device.pollPairing()).isPaired}`);

@@ -33,7 +33,10 @@ export class SimDevice {
   readonly imei: string;
   private readonly doFetch: Fetch;
 
-  private constructor(readonly opts: SimDeviceOptions, readonly keys: DeviceKeys) {
+  private constructor(
+    readonly opts: SimDeviceOptions,
+    readonly keys: DeviceKeys,
+  ) {
     this.doFetch = opts.fetch ?? ((input, init) => fetch(input, init));
     this.version = opts.version ?? "0.10.3";
     this.serial = opts.serial ?? `sim${crypto.getRandomValues(new Uint32Array(1))[0].toString(16)}`;
@@ -42,7 +45,10 @@ export class SimDevice {
   }
 
   static async create(opts: SimDeviceOptions): Promise<SimDevice> {
-    return new SimDevice(opts, opts.keys ?? (await generateDeviceKeys(opts.keyKind ?? "rsa", opts.pemFlavour ?? "spki")));
+    return new SimDevice(
+      opts,
+      opts.keys ?? (await generateDeviceKeys(opts.keyKind ?? "rsa", opts.pemFlavour ?? "spki")),
+    );
   }
 
   get userAgent() {
@@ -58,12 +64,23 @@ export class SimDevice {
   /** registration.py: one attempt. Returns the HTTP status and the dongle id the device would store. */
   async register(opts: { token?: string } = {}): Promise<{ status: number; dongleId: string | null; body: unknown }> {
     const token = opts.token ?? (await registerToken(this.keys));
-    const res = await this.doFetch(this.url("v2/pilotauth/", {
-      imei: this.imei, imei2: "", serial: this.serial, public_key: this.keys.publicKeyPem, register_token: token,
-    }), { method: "POST", headers: { "User-Agent": this.userAgent } });
+    const res = await this.doFetch(
+      this.url("v2/pilotauth/", {
+        imei: this.imei,
+        imei2: "",
+        serial: this.serial,
+        public_key: this.keys.publicKeyPem,
+        register_token: token,
+      }),
+      { method: "POST", headers: { "User-Agent": this.userAgent } },
+    );
     const text = await res.text();
     let body: unknown = text;
-    try { body = JSON.parse(text); } catch { /* the device would retry */ }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* the device would retry */
+    }
     if (res.status === 402 || res.status === 403) return { status: res.status, dongleId: "UnregisteredDevice", body };
     const id = (body as { dongle_id?: string })?.dongle_id ?? null;
     if (id) this.dongleId = id;
@@ -108,15 +125,24 @@ export class SimDevice {
     const res = await this.apiGet(`v1.4/${this.requireDongle()}/upload_url/`, { path: key });
     if (res.status === 412) return { outcome: "ignored", status: 412 };
     let info: { url?: string; headers?: Record<string, string> };
-    try { info = (await res.json()) as typeof info; } catch { return { outcome: "failed", status: res.status }; }
+    try {
+      info = (await res.json()) as typeof info;
+    } catch {
+      return { outcome: "failed", status: res.status };
+    }
     if (!info?.url || !info.headers) return { outcome: "failed", status: res.status };
     return { ...(await this.put(info.url, info.headers, data)), url: info.url };
   }
 
   /** A bare PUT as the uploader and athena's upload threads do it. */
-  async put(url: string, headers: Record<string, string>, data: Uint8Array): Promise<{ outcome: UploadOutcome; status: number }> {
+  async put(
+    url: string,
+    headers: Record<string, string>,
+    data: Uint8Array,
+  ): Promise<{ outcome: UploadOutcome; status: number }> {
     const put = await this.doFetch(url, {
-      method: "PUT", body: data,
+      method: "PUT",
+      body: data,
       headers: { ...headers, "Content-Length": String(data.byteLength), "User-Agent": "python-requests/2.32.3" },
     });
     await put.body?.cancel();

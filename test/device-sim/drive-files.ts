@@ -24,7 +24,14 @@ export function syntheticDriveFiles(drive: SyntheticDrive): SegmentFileMaker {
   // The synthetic log's clock starts at SYN_INIT (monotonic ns): shift wall time so the drive starts at startMs.
   const wallOffsetNs = BigInt(drive.startMs) * 1_000_000n - BigInt(SYN_INIT);
   return (_route, segment) => ({
-    "qlog.zst": zstdStored(syntheticSegment({ segment, routeSegments: drive.segments, wallOffsetNs, userFlagsAt: segment === 0 ? [32] : [] })),
+    "qlog.zst": zstdStored(
+      syntheticSegment({
+        segment,
+        routeSegments: drive.segments,
+        wallOffsetNs,
+        userFlagsAt: segment === 0 ? [32] : [],
+      }),
+    ),
     "qcamera.ts": qcameraTs,
   });
 }

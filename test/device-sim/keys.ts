@@ -16,7 +16,9 @@ export interface DeviceKeys {
 function pem(label: string, der: Uint8Array): string {
   let bin = "";
   for (const b of der) bin += String.fromCharCode(b);
-  const body = btoa(bin).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  const body = btoa(bin)
+    .replace(/(.{64})/g, "$1\n")
+    .replace(/\n$/, "");
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
@@ -42,11 +44,13 @@ function spkiToPkcs1(spki: Uint8Array): Uint8Array {
 }
 
 export async function generateDeviceKeys(kind: KeyKind = "rsa", flavour: PemFlavour = "spki"): Promise<DeviceKeys> {
-  const params = kind === "rsa"
-    ? { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }
-    : { name: "ECDSA", namedCurve: "P-256" };
+  const params =
+    kind === "rsa"
+      ? { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }
+      : { name: "ECDSA", namedCurve: "P-256" };
   const pair = (await crypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
   const spki = new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer);
-  const publicKeyPem = kind === "rsa" && flavour === "pkcs1" ? pem("RSA PUBLIC KEY", spkiToPkcs1(spki)) : pem("PUBLIC KEY", spki);
+  const publicKeyPem =
+    kind === "rsa" && flavour === "pkcs1" ? pem("RSA PUBLIC KEY", spkiToPkcs1(spki)) : pem("PUBLIC KEY", spki);
   return { kind, algorithm: kind === "rsa" ? "RS256" : "ES256", privateKey: pair.privateKey, publicKeyPem };
 }

@@ -20,11 +20,24 @@ export const placeholderFiles: SegmentFileMaker = (route, segment) => ({
   "qcamera.ts": new TextEncoder().encode(`qcamera ${route} ${segment}`),
 });
 
-export function uploadOrder(routeName: string, segments: number, make: SegmentFileMaker = placeholderFiles): SimSegmentFile[] {
+export function uploadOrder(
+  routeName: string,
+  segments: number,
+  make: SegmentFileMaker = placeholderFiles,
+): SimSegmentFile[] {
   const files: SimSegmentFile[] = [];
   for (let s = 0; s < segments; s++) {
     const made = make(routeName, s);
-    for (const name of ["qlog.zst", "qlog.bz2", "qlog", "qcamera.ts", "rlog.zst", "fcamera.hevc", "ecamera.hevc", "dcamera.hevc"]) {
+    for (const name of [
+      "qlog.zst",
+      "qlog.bz2",
+      "qlog",
+      "qcamera.ts",
+      "rlog.zst",
+      "fcamera.hevc",
+      "ecamera.hevc",
+      "dcamera.hevc",
+    ]) {
       if (made[name]) files.push({ key: `${routeName}--${s}/${name}`, data: made[name] });
     }
   }

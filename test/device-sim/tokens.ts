@@ -14,7 +14,11 @@ export function registerToken(keys: DeviceKeys, opts: { expiresIn?: number } = {
 }
 
 /** Api.get_token(): {identity, nbf, iat, exp} plus extras ({pair: true} for the QR). `skew` fakes a wrong clock. */
-export function deviceToken(keys: DeviceKeys, dongleId: string, opts: { expiresIn?: number; skew?: number; extra?: Record<string, unknown> } = {}) {
+export function deviceToken(
+  keys: DeviceKeys,
+  dongleId: string,
+  opts: { expiresIn?: number; skew?: number; extra?: Record<string, unknown> } = {},
+) {
   const t = nowS() + (opts.skew ?? 0);
   return sign(keys, { identity: dongleId, nbf: t, iat: t, exp: t + (opts.expiresIn ?? 3600), ...(opts.extra ?? {}) });
 }

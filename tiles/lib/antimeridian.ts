@@ -34,7 +34,8 @@ function unwrap(ring: Ring): Ring {
 
 function ringArea(ring: Ring): number {
   let a = 0;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++)
+    a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
   return a / 2;
 }
 
@@ -44,12 +45,23 @@ const crosses = (ring: Ring) => ring.some((p, i) => i > 0 && Math.abs(p[0] - rin
 export function planarPolygons(polygons: Position[][][]): Position[][][] {
   const out: Position[][][] = [];
   for (const polygon of polygons) {
-    if (!polygon.some(crosses)) { out.push(polygon); continue; }
+    if (!polygon.some(crosses)) {
+      out.push(polygon);
+      continue;
+    }
     // Degenerate rings (zero area: NE's sliver along the south pole line) carry no surface; drop them.
     const rings = polygon.map(unwrap).filter((r) => Math.abs(ringArea(r)) > 1e-9);
     if (rings.length === 0) continue;
     for (const k of [-1, 0, 1]) {
-      const box: Pair[][] = [[[-180 + 360 * k, -90], [180 + 360 * k, -90], [180 + 360 * k, 90], [-180 + 360 * k, 90], [-180 + 360 * k, -90]]];
+      const box: Pair[][] = [
+        [
+          [-180 + 360 * k, -90],
+          [180 + 360 * k, -90],
+          [180 + 360 * k, 90],
+          [-180 + 360 * k, 90],
+          [-180 + 360 * k, -90],
+        ],
+      ];
       const pieces = polygonClipping.intersection(rings as PcPolygon, box);
       for (const piece of pieces) out.push(piece.map((ring) => ring.map(([x, y]) => [x - 360 * k, y])));
     }

@@ -10,9 +10,15 @@ const BATCH = 200;
 export function placesSql(places: PlaceRecord[]): string {
   const lines = ["DELETE FROM places WHERE source = 'naturalearth';"];
   for (let i = 0; i < places.length; i += BATCH) {
-    const values = places.slice(i, i + BATCH).map((p) =>
-      `(${[p.name, p.asciiName, p.province, p.country, p.iso2].map(quote).join(", ")}, ${p.lat.toFixed(6)}, ${p.lng.toFixed(6)}, ${p.population}, 'naturalearth')`);
-    lines.push(`INSERT INTO places (name, ascii_name, province, country, iso2, lat, lng, population, source) VALUES\n${values.join(",\n")};`);
+    const values = places
+      .slice(i, i + BATCH)
+      .map(
+        (p) =>
+          `(${[p.name, p.asciiName, p.province, p.country, p.iso2].map(quote).join(", ")}, ${p.lat.toFixed(6)}, ${p.lng.toFixed(6)}, ${p.population}, 'naturalearth')`,
+      );
+    lines.push(
+      `INSERT INTO places (name, ascii_name, province, country, iso2, lat, lng, population, source) VALUES\n${values.join(",\n")};`,
+    );
   }
   // Merges the FTS b-trees written by thousands of single-row trigger inserts.
   lines.push("INSERT INTO places_fts(places_fts) VALUES ('optimize');");

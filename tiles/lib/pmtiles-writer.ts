@@ -37,7 +37,12 @@ export interface WriteOptions {
   metadata?: Record<string, unknown>;
 }
 
-interface DirEntry { tileId: number; offset: number; length: number; runLength: number }
+interface DirEntry {
+  tileId: number;
+  offset: number;
+  length: number;
+  runLength: number;
+}
 
 const HEADER_BYTES = 127;
 /** Readers fetch the first 16 KiB in one request, so header + root directory must fit in it. */
@@ -96,11 +101,17 @@ export async function writePmtiles(tiles: TileInput[], opts: WriteOptions = {}):
   header.set(new TextEncoder().encode("PMTiles"), 0);
   header[7] = 3;
   const u64 = (pos: number, v: number) => view.setBigUint64(pos, BigInt(v), true);
-  u64(8, rootOffset); u64(16, root.length);
-  u64(24, metadataOffset); u64(32, metadata.length);
-  u64(40, leafOffset); u64(48, leaves.length);
-  u64(56, dataOffset); u64(64, dataLength);
-  u64(72, sorted.length); u64(80, entries.length); u64(88, seen.size);
+  u64(8, rootOffset);
+  u64(16, root.length);
+  u64(24, metadataOffset);
+  u64(32, metadata.length);
+  u64(40, leafOffset);
+  u64(48, leaves.length);
+  u64(56, dataOffset);
+  u64(64, dataLength);
+  u64(72, sorted.length);
+  u64(80, entries.length);
+  u64(88, seen.size);
   header[96] = 1; // clustered: tile data is written in tile-id order
   header[97] = PmCompression.Gzip; // directories and metadata
   header[98] = tileCompression;
@@ -108,9 +119,13 @@ export async function writePmtiles(tiles: TileInput[], opts: WriteOptions = {}):
   header[100] = minZoom;
   header[101] = maxZoom;
   const e7 = (pos: number, deg: number) => view.setInt32(pos, Math.round(deg * 1e7), true);
-  e7(102, bounds[0]); e7(106, bounds[1]); e7(110, bounds[2]); e7(114, bounds[3]);
+  e7(102, bounds[0]);
+  e7(106, bounds[1]);
+  e7(110, bounds[2]);
+  e7(114, bounds[3]);
   header[118] = center[2];
-  e7(119, center[0]); e7(123, center[1]);
+  e7(119, center[0]);
+  e7(123, center[1]);
 
   return concat([header, root, metadata, leaves, ...chunks]);
 }
@@ -142,7 +157,10 @@ async function serializeDirectory(entries: DirEntry[]): Promise<Uint8Array> {
   const out: number[] = [];
   writeVarint(out, entries.length);
   let lastId = 0;
-  for (const e of entries) { writeVarint(out, e.tileId - lastId); lastId = e.tileId; }
+  for (const e of entries) {
+    writeVarint(out, e.tileId - lastId);
+    lastId = e.tileId;
+  }
   for (const e of entries) writeVarint(out, e.runLength);
   for (const e of entries) writeVarint(out, e.length);
   entries.forEach((e, i) => {
@@ -172,6 +190,9 @@ async function digest(bytes: Uint8Array): Promise<string> {
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let pos = 0;
-  for (const p of parts) { out.set(p, pos); pos += p.length; }
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
   return out;
 }

@@ -52,9 +52,10 @@ export function buildVectorTiles(layers: LayerInput[], range: TileRange): TileIn
       const tile = index.getTile(z, x, y);
       if (!tile) continue;
       present = true;
-      const kept = layer.minZoomProperty && z < range.maxZoom
-        ? tile.features.filter((f) => Number(f.tags?.[layer.minZoomProperty!] ?? 0) <= z)
-        : tile.features;
+      const kept =
+        layer.minZoomProperty && z < range.maxZoom
+          ? tile.features.filter((f) => Number(f.tags?.[layer.minZoomProperty!] ?? 0) <= z)
+          : tile.features;
       if (kept.length === 0) continue;
       tileLayers[layer.name] = { ...tile, features: kept };
       features += kept.length;
@@ -65,7 +66,13 @@ export function buildVectorTiles(layers: LayerInput[], range: TileRange): TileIn
       out.push({ z, x, y, data: fromGeojsonVt(tileLayers as never, { version: 2, extent: EXTENT }) });
     }
     if (z < range.maxZoom) {
-      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) visit(z + 1, x * 2 + dx, y * 2 + dy);
+      for (const [dx, dy] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ])
+        visit(z + 1, x * 2 + dx, y * 2 + dy);
     }
   };
   visit(0, 0, 0);

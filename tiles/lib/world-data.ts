@@ -32,13 +32,26 @@ export interface PlaceRecord {
 
 export function populatedPlaces(): PlaceRecord[] {
   const rows = require("city-timezones/data/cityMap.json") as Array<{
-    city: string; city_ascii: string; lat: number; lng: number; pop: number; country: string; iso2: string; province: string;
+    city: string;
+    city_ascii: string;
+    lat: number;
+    lng: number;
+    pop: number;
+    country: string;
+    iso2: string;
+    province: string;
   }>;
   return rows
     .filter((r) => r.city && Number.isFinite(r.lat) && Number.isFinite(r.lng))
     .map((r) => ({
-      name: r.city, asciiName: text(r.city_ascii) || r.city, province: text(r.province), country: text(r.country),
-      iso2: text(r.iso2), lat: r.lat, lng: r.lng, population: Math.round(r.pop ?? 0),
+      name: r.city,
+      asciiName: text(r.city_ascii) || r.city,
+      province: text(r.province),
+      country: text(r.country),
+      iso2: text(r.iso2),
+      lat: r.lat,
+      lng: r.lng,
+      population: Math.round(r.pop ?? 0),
     }));
 }
 
@@ -49,21 +62,31 @@ function text(v: unknown): string {
 
 export function worldLayers(): LayerInput[] {
   const landTopo = require("world-atlas/land-50m.json") as Topology<{ land: GeometryCollection }>;
-  const countriesTopo = require("world-atlas/countries-50m.json") as Topology<{ countries: GeometryCollection<{ name: string }> }>;
+  const countriesTopo = require("world-atlas/countries-50m.json") as Topology<{
+    countries: GeometryCollection<{ name: string }>;
+  }>;
 
   const land = feature(landTopo, landTopo.objects.land) as unknown as FeatureCollection<Polygon | MultiPolygon>;
   const landPolygons = planarPolygons(land.features.flatMap((f) => polygonsOf(f.geometry)));
-  const countries = feature(countriesTopo, countriesTopo.objects.countries) as unknown as FeatureCollection<Polygon | MultiPolygon, { name: string }>;
+  const countries = feature(countriesTopo, countriesTopo.objects.countries) as unknown as FeatureCollection<
+    Polygon | MultiPolygon,
+    { name: string }
+  >;
   // Shared arcs only (a !== b): land borders between countries, not coastlines, like protomaps' boundaries layer.
   const sharedArcs = mesh(countriesTopo, countriesTopo.objects.countries, (a, b) => a !== b) as MultiLineString;
   const borders: MultiLineString = { type: "MultiLineString", coordinates: planarLines(sharedArcs.coordinates) };
 
   return [
     { name: "earth", data: collection(landPolygons.map((coordinates) => polygon(coordinates, { kind: "earth" }))) },
-    { name: "water", data: collection(oceanPolygons(landPolygons).map((coordinates) => polygon(coordinates, { kind: "ocean" }))) },
+    {
+      name: "water",
+      data: collection(oceanPolygons(landPolygons).map((coordinates) => polygon(coordinates, { kind: "ocean" }))),
+    },
     {
       name: "boundaries",
-      data: collection([{ type: "Feature", properties: { kind: "country", kind_detail: 2, min_zoom: 0 }, geometry: borders }]),
+      data: collection([
+        { type: "Feature", properties: { kind: "country", kind_detail: 2, min_zoom: 0 }, geometry: borders },
+      ]),
     },
     {
       name: "places",
@@ -78,7 +101,15 @@ export function worldLayers(): LayerInput[] {
  * the mercator world rectangle minus land (lakes inside land rings, such as the Caspian, come out as water too).
  */
 function oceanPolygons(landPolygons: Position[][][]): Position[][][] {
-  const world: Position[][] = [[[-180, -MERCATOR_LAT], [180, -MERCATOR_LAT], [180, MERCATOR_LAT], [-180, MERCATOR_LAT], [-180, -MERCATOR_LAT]]];
+  const world: Position[][] = [
+    [
+      [-180, -MERCATOR_LAT],
+      [180, -MERCATOR_LAT],
+      [180, MERCATOR_LAT],
+      [-180, MERCATOR_LAT],
+      [-180, -MERCATOR_LAT],
+    ],
+  ];
   return polygonClipping.difference(world as never, ...(landPolygons as never[])) as Position[][][];
 }
 
@@ -96,21 +127,42 @@ function countryLabels(countries: FeatureCollection<Polygon | MultiPolygon, { na
     // Area in square degrees: > 1000 is Russia/Canada/USA/China/Brazil/Australia-sized, ~50 is France or Germany.
     const rank = total > 1000 ? 12 : total > 200 ? 10 : total > 40 ? 8 : total > 8 ? 6 : 4;
     const minZoom = total > 1000 ? 0 : total > 200 ? 1 : total > 40 ? 2 : total > 8 ? 3 : 4;
-    out.push(point(lng, lat, {
-      kind: "country", name: c.properties.name, "name:en": c.properties.name,
-      population_rank: rank, min_zoom: minZoom, sort_key: minZoom,
-    }));
+    out.push(
+      point(lng, lat, {
+        kind: "country",
+        name: c.properties.name,
+        "name:en": c.properties.name,
+        population_rank: rank,
+        min_zoom: minZoom,
+        sort_key: minZoom,
+      }),
+    );
   }
   return out;
 }
 
 function cityPoints(places: PlaceRecord[]): Feature[] {
   return places.map((p) => {
-    const minZoom = p.population >= 10_000_000 ? 2 : p.population >= 3_000_000 ? 3 : p.population >= 1_000_000 ? 4
-      : p.population >= 300_000 ? 5 : p.population >= 100_000 ? 6 : 7;
+    const minZoom =
+      p.population >= 10_000_000
+        ? 2
+        : p.population >= 3_000_000
+          ? 3
+          : p.population >= 1_000_000
+            ? 4
+            : p.population >= 300_000
+              ? 5
+              : p.population >= 100_000
+                ? 6
+                : 7;
     return point(p.lng, p.lat, {
-      kind: "locality", kind_detail: "city", name: p.name, population: p.population,
-      population_rank: populationRank(p.population), min_zoom: minZoom, sort_key: minZoom,
+      kind: "locality",
+      kind_detail: "city",
+      name: p.name,
+      population: p.population,
+      population_rank: populationRank(p.population),
+      min_zoom: minZoom,
+      sort_key: minZoom,
     });
   });
 }
@@ -128,12 +180,19 @@ function polygonsOf(g: Polygon | MultiPolygon): Position[][][] {
 
 function ringArea(ring: Position[]): number {
   let a = 0;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++)
+    a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
   return a / 2;
 }
 
 const collection = (features: Feature[]): FeatureCollection => ({ type: "FeatureCollection", features });
-const polygon = (coordinates: Position[][], properties: Record<string, unknown>): Feature =>
-  ({ type: "Feature", properties, geometry: { type: "Polygon", coordinates } });
-const point = (lng: number, lat: number, properties: Record<string, unknown>): Feature =>
-  ({ type: "Feature", properties, geometry: { type: "Point", coordinates: [lng, lat] } });
+const polygon = (coordinates: Position[][], properties: Record<string, unknown>): Feature => ({
+  type: "Feature",
+  properties,
+  geometry: { type: "Polygon", coordinates },
+});
+const point = (lng: number, lat: number, properties: Record<string, unknown>): Feature => ({
+  type: "Feature",
+  properties,
+  geometry: { type: "Point", coordinates: [lng, lat] },
+});

@@ -5,7 +5,15 @@
 import { gzipSync } from "node:zlib";
 import type { Plugin } from "vite";
 
-type OutputFile = { type: "chunk"; code: string; isEntry: boolean; imports: string[]; fileName: string; viteMetadata?: { importedCss: Set<string> } }
+type OutputFile =
+  | {
+      type: "chunk";
+      code: string;
+      isEntry: boolean;
+      imports: string[];
+      fileName: string;
+      viteMetadata?: { importedCss: Set<string> };
+    }
   | { type: "asset"; source: string | Uint8Array; fileName: string };
 
 const gz = (data: string | Uint8Array) => gzipSync(data, { level: 9 }).length;
@@ -46,10 +54,14 @@ export function bundleBudget(opts: { limitKb: number }): Plugin {
       const lines = [
         `initial JS  ${kb(initialJs)} gzip (${initial.size} chunk${initial.size === 1 ? "" : "s"}; budget ${opts.limitKb} KB)`,
         `initial CSS ${kb(initialCss)} gzip`,
-        `lazy chunks ${lazy.length}, largest: ${lazy.slice(0, 4).map(([n, s]) => `${n.replace(/^assets\//, "")} ${kb(s)}`).join(", ")}`,
+        `lazy chunks ${lazy.length}, largest: ${lazy
+          .slice(0, 4)
+          .map(([n, s]) => `${n.replace(/^assets\//, "")} ${kb(s)}`)
+          .join(", ")}`,
       ];
       console.log(`\n[bundle budget]\n  ${lines.join("\n  ")}\n`);
-      if (initialJs > opts.limitKb * 1024) this.error(`initial JS is ${kb(initialJs)} gzip, over the ${opts.limitKb} KB budget`);
+      if (initialJs > opts.limitKb * 1024)
+        this.error(`initial JS is ${kb(initialJs)} gzip, over the ${opts.limitKb} KB budget`);
     },
   };
 }

@@ -13,12 +13,17 @@ const JOBS: [svg: string, png: string, size: number][] = [
   ["icon-maskable.svg", "icon-maskable-512.png", 512],
 ];
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu"],
+});
 try {
   for (const [svg, png, size] of JOBS) {
     const page = await browser.newPage({ viewport: { width: size, height: size } });
     const data = readFileSync(path.join(DIR, svg), "utf8");
-    await page.setContent(`<html><body style="margin:0;background:transparent"><img style="width:${size}px;height:${size}px;display:block" src="data:image/svg+xml;base64,${Buffer.from(data).toString("base64")}"></body></html>`);
+    await page.setContent(
+      `<html><body style="margin:0;background:transparent"><img style="width:${size}px;height:${size}px;display:block" src="data:image/svg+xml;base64,${Buffer.from(data).toString("base64")}"></body></html>`,
+    );
     writeFileSync(path.join(DIR, png), await page.screenshot({ omitBackground: true }));
     await page.close();
     console.log(`${png} (${size}×${size})`);

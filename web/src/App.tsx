@@ -10,13 +10,19 @@ import { signedIn } from "./state/session";
  * reload once to get the new build instead of showing a broken page.
  */
 function page<T>(load: () => Promise<T>): () => Promise<T> {
-  return () => load().catch((err) => {
-    if (!sessionStorage.getItem("edge-connect.reloaded")) {
-      sessionStorage.setItem("edge-connect.reloaded", "1");
-      location.reload();
-    }
-    throw err;
-  }).then((m) => { sessionStorage.removeItem("edge-connect.reloaded"); return m; });
+  return () =>
+    load()
+      .catch((err) => {
+        if (!sessionStorage.getItem("edge-connect.reloaded")) {
+          sessionStorage.setItem("edge-connect.reloaded", "1");
+          location.reload();
+        }
+        throw err;
+      })
+      .then((m) => {
+        sessionStorage.removeItem("edge-connect.reloaded");
+        return m;
+      });
 }
 
 const SignIn = lazy(page(() => import("./pages/SignIn")));
@@ -47,7 +53,10 @@ function signedInOnly(Page: Component): Component {
   return () => {
     const location = useLocation();
     return (
-      <Show when={signedIn()} fallback={<Navigate href={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} />}>
+      <Show
+        when={signedIn()}
+        fallback={<Navigate href={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} />}
+      >
         <Page />
       </Show>
     );

@@ -35,8 +35,22 @@ const deviceAuthMessages: Record<string, string> = {
 };
 
 // The caller's row, read on every authenticated request: prepared once per isolate (db/client.ts `prepared`).
-const userById = (db: Db) => prepared(db, "user by id", () => db.select().from(users).where(eq(users.id, sql.placeholder("userId"))).prepare());
-const deviceById = (db: Db) => prepared(db, "device by id", () => db.select().from(devices).where(eq(devices.dongleId, sql.placeholder("dongleId"))).prepare());
+const userById = (db: Db) =>
+  prepared(db, "user by id", () =>
+    db
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder("userId")))
+      .prepare(),
+  );
+const deviceById = (db: Db) =>
+  prepared(db, "device by id", () =>
+    db
+      .select()
+      .from(devices)
+      .where(eq(devices.dongleId, sql.placeholder("dongleId")))
+      .prepare(),
+  );
 
 export async function authenticateDevice(c: Context<AppEnv>, token: string, identity: string): Promise<DeviceRow> {
   const device = await deviceById(c.var.db).get({ dongleId: identity });
@@ -84,8 +98,12 @@ export function batchesIdentity<H extends (...args: never[]) => unknown>(handler
 // A sub-app with its own onError is mounted with its handlers wrapped; Hono keeps the original under this key.
 const COMPOSED_HANDLER = "__COMPOSED_HANDLER";
 
-const batchesIdentityHere = (c: Context<AppEnv>) => matchedRoutes(c).some((r) =>
-  identityBatchingHandlers.has(r.handler) || identityBatchingHandlers.has((r.handler as { [COMPOSED_HANDLER]?: object })[COMPOSED_HANDLER] ?? {}));
+const batchesIdentityHere = (c: Context<AppEnv>) =>
+  matchedRoutes(c).some(
+    (r) =>
+      identityBatchingHandlers.has(r.handler) ||
+      identityBatchingHandlers.has((r.handler as { [COMPOSED_HANDLER]?: object })[COMPOSED_HANDLER] ?? {}),
+  );
 
 /** Resolves the caller once per request; anonymous callers get `principal = null`. */
 export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -125,6 +143,7 @@ export function requireDevice(c: Context<AppEnv>, dongleId: string): DeviceRow {
   const p = c.var.principal;
   if (!p) throw unauthorized();
   if (p.kind !== "device") throw forbidden("This endpoint is for devices", "device_required");
-  if (p.device.dongleId !== dongleId) throw forbidden("Token identity does not match the dongle in the path", "identity_mismatch");
+  if (p.device.dongleId !== dongleId)
+    throw forbidden("Token identity does not match the dongle in the path", "identity_mismatch");
   return p.device;
 }

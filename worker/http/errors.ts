@@ -18,8 +18,10 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
-export const unauthorized = (message = "Authentication required", code = "unauthorized") => new ApiError(401, code, message);
-export const forbidden = (message = "You do not have access to this resource", code = "forbidden") => new ApiError(403, code, message);
+export const unauthorized = (message = "Authentication required", code = "unauthorized") =>
+  new ApiError(401, code, message);
+export const forbidden = (message = "You do not have access to this resource", code = "forbidden") =>
+  new ApiError(403, code, message);
 export const notFound = (message = "Not found", code = "not_found") => new ApiError(404, code, message);
 
 export function errorJson(c: Context, err: ApiError) {

@@ -21,10 +21,12 @@ export function apiRouter() {
   });
 }
 
-export const ErrorSchema = z.object({
-  error: z.string().openapi({ description: "Stable machine-readable code", example: "not_found" }),
-  message: z.string().openapi({ description: "Human-readable explanation" }),
-}).openapi("Error");
+export const ErrorSchema = z
+  .object({
+    error: z.string().openapi({ description: "Stable machine-readable code", example: "not_found" }),
+    message: z.string().openapi({ description: "Human-readable explanation" }),
+  })
+  .openapi("Error");
 
 const errorDescriptions: Record<number, string> = {
   400: "Invalid request (`invalid_request`, `invalid_json`, …)",
@@ -42,10 +44,15 @@ const errorDescriptions: Record<number, string> = {
 
 /** Error responses for createRoute({ responses }). */
 export function errors(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((s) => [s, {
-    description: errorDescriptions[s] ?? "Error",
-    content: { "application/json": { schema: ErrorSchema } },
-  }]));
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      {
+        description: errorDescriptions[s] ?? "Error",
+        content: { "application/json": { schema: ErrorSchema } },
+      },
+    ]),
+  );
 }
 
 export function jsonContent<T extends z.ZodType>(schema: T, description: string) {

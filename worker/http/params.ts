@@ -14,7 +14,8 @@ export async function requestFields(c: Context): Promise<Record<string, string>>
     if (type.includes("application/json")) {
       const body = await c.req.json();
       if (body && typeof body === "object" && !Array.isArray(body)) {
-        for (const [k, v] of Object.entries(body)) if (v !== null && v !== undefined) fields[k] = typeof v === "string" ? v : JSON.stringify(v);
+        for (const [k, v] of Object.entries(body))
+          if (v !== null && v !== undefined) fields[k] = typeof v === "string" ? v : JSON.stringify(v);
       }
     } else if (type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data")) {
       const form = await c.req.parseBody();

@@ -10,7 +10,10 @@ import { EtagMismatch, type RangeResponse, type Source } from "pmtiles";
 export class ArchiveMissing extends Error {}
 
 export class R2PmtilesSource implements Source {
-  constructor(private readonly bucket: R2Bucket, private readonly key: string) {}
+  constructor(
+    private readonly bucket: R2Bucket,
+    private readonly key: string,
+  ) {}
 
   getKey(): string {
     return this.key;

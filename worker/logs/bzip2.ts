@@ -105,7 +105,10 @@ export interface Bzip2Options {
   maxOutputBytes?: number;
 }
 
-export async function* bzip2DecompressStream(input: AsyncIterable<Uint8Array>, opts: Bzip2Options = {}): AsyncGenerator<Uint8Array> {
+export async function* bzip2DecompressStream(
+  input: AsyncIterable<Uint8Array>,
+  opts: Bzip2Options = {},
+): AsyncGenerator<Uint8Array> {
   const src = input[Symbol.asyncIterator]();
   const d = new Bzip2Decoder(src, opts.maxOutputBytes ?? 2 ** 30);
   try {
@@ -279,7 +282,8 @@ class Bzip2Decoder {
           const out = new Uint8Array(OUT_CHUNK);
           const n = this.produce(out);
           this.outTotal += n;
-          if (this.outTotal > this.maxOut) throw new LogFormatError("too-large", `bzip2 output exceeds ${this.maxOut} bytes`);
+          if (this.outTotal > this.maxOut)
+            throw new LogFormatError("too-large", `bzip2 output exceeds ${this.maxOut} bytes`);
           if (n) yield n === OUT_CHUNK ? out : out.subarray(0, n);
         }
         const blockCrc = ~this.crc >>> 0;

@@ -97,7 +97,12 @@ describe("capnp reader", () => {
   });
 
   it("reads Event headers and skips unknown union members", () => {
-    const bytes = concatMessages([initData(5e9), futureMember(6e9, 300), gps(7e9, { lat: 1, lng: 2, speed: 3 }), futureMember(8e9, 65000)]);
+    const bytes = concatMessages([
+      initData(5e9),
+      futureMember(6e9, 300),
+      gps(7e9, { lat: 1, lng: 2, speed: 3 }),
+      futureMember(8e9, 65000),
+    ]);
     const { out } = frameAll(bytes, 100, (m) => [logMonoTime(m), eventTag(m), eventName(eventTag(m))]);
     expect(out).toEqual([
       [5e9, T.initData, "initData"],
@@ -108,8 +113,13 @@ describe("capnp reader", () => {
   });
 
   it("reads old, smaller structs with defaults for newer fields", () => {
-    const bytes = concatMessages([initData(1, { schema: "old", gitCommitDate: "x" }), gps(2, { lat: 10, lng: 20, speed: 1, schema: "old" })]);
-    const { out } = frameAll(bytes, 1 << 20, (m) => (eventTag(m) === T.initData ? readInitData(m, new Set(["RecordFront"])) : readGps(m)));
+    const bytes = concatMessages([
+      initData(1, { schema: "old", gitCommitDate: "x" }),
+      gps(2, { lat: 10, lng: 20, speed: 1, schema: "old" }),
+    ]);
+    const { out } = frameAll(bytes, 1 << 20, (m) =>
+      eventTag(m) === T.initData ? readInitData(m, new Set(["RecordFront"])) : readGps(m),
+    );
     const init = out[0] as ReturnType<typeof readInitData>;
     expect(init.wallTimeNanos).toBe(0);
     expect(init.gitCommitDate).toBe("");
@@ -123,7 +133,10 @@ describe("capnp reader", () => {
 });
 
 describe("capnp corruption is a typed error", () => {
-  const run = (bytes: Uint8Array, read: (m: CapnpMessage) => unknown = (m) => readSample(m)) => () => frameAll(bytes, 1 << 20, read);
+  const run =
+    (bytes: Uint8Array, read: (m: CapnpMessage) => unknown = (m) => readSample(m)) =>
+    () =>
+      frameAll(bytes, 1 << 20, read);
   const code = (fn: () => unknown): string => {
     try {
       fn();

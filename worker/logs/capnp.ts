@@ -162,9 +162,17 @@ export class ListRef {
   struct(i: number): StructRef {
     if (i < 0 || i >= this.length) badPointer(`list index ${i} out of range`);
     if (this.elemSize === ElemSize.Composite)
-      return new StructRef(this.m, this.seg, this.start + i * this.stride, this.elemDataBytes, this.start + i * this.stride + this.elemDataBytes, this.elemPtrCount);
+      return new StructRef(
+        this.m,
+        this.seg,
+        this.start + i * this.stride,
+        this.elemDataBytes,
+        this.start + i * this.stride + this.elemDataBytes,
+        this.elemPtrCount,
+      );
     if (this.elemSize === ElemSize.Pointer) return new StructRef(this.m, this.seg, 0, 0, this.start + i * 8, 1);
-    if (this.elemSize >= ElemSize.Byte) return new StructRef(this.m, this.seg, this.start + i * this.stride, this.stride, 0, 0);
+    if (this.elemSize >= ElemSize.Byte)
+      return new StructRef(this.m, this.seg, this.start + i * this.stride, this.stride, 0, 0);
     return new StructRef(this.m, this.seg, 0, 0, 0, 0);
   }
   /** Pointer element i (List(Text), List(Data), List(List(...))). */
@@ -206,7 +214,15 @@ export class CapnpMessage {
   rootPtrCount = 0;
 
   /** Point this object at a framed message; `sizes` are segment sizes in words. */
-  set(dv: DataView, u8: Uint8Array, base: number, segCount: number, headerBytes: number, sizes: ArrayLike<number>, streamOffset: number): void {
+  set(
+    dv: DataView,
+    u8: Uint8Array,
+    base: number,
+    segCount: number,
+    headerBytes: number,
+    sizes: ArrayLike<number>,
+    streamOffset: number,
+  ): void {
     this.dv = dv;
     this.u8 = u8;
     this.base = base;
@@ -223,7 +239,11 @@ export class CapnpMessage {
   }
 
   private fail(msg: string, at: number): never {
-    throw new LogFormatError("bad-pointer", `${msg} in message at stream offset ${this.streamOffset}`, at - this.base + this.streamOffset);
+    throw new LogFormatError(
+      "bad-pointer",
+      `${msg} in message at stream offset ${this.streamOffset}`,
+      at - this.base + this.streamOffset,
+    );
   }
 
   private resolveRoot(): void {
@@ -354,7 +374,8 @@ export class CapnpMessage {
       const dataBytes = (thi & 0xffff) * 8;
       const ptrCount = thi >>> 16;
       const stride = dataBytes + ptrCount * 8;
-      if (stride === 0 ? n > MAX_EMPTY_LIST : n * stride > count * 8) this.fail("composite list element count exceeds its size", content);
+      if (stride === 0 ? n > MAX_EMPTY_LIST : n * stride > count * 8)
+        this.fail("composite list element count exceeds its size", content);
       return new ListRef(this, s, elemSize, n, content + 8, stride, dataBytes, ptrCount);
     }
     const bits = [0, 1, 8, 16, 32, 64, 64, 0][elemSize];
@@ -419,9 +440,11 @@ export class MessageFramer {
       const w = dv.getUint32(off + 4 + i * 4, true);
       this.sizes[i] = w;
       total += w * 8;
-      if (total > this.maxBytes) throw new LogFormatError("bad-frame", `message larger than ${this.maxBytes} bytes`, streamOff);
+      if (total > this.maxBytes)
+        throw new LogFormatError("bad-frame", `message larger than ${this.maxBytes} bytes`, streamOff);
     }
-    if (this.sizes[0] === 0) throw new LogFormatError("bad-frame", "first segment is empty (no root pointer)", streamOff);
+    if (this.sizes[0] === 0)
+      throw new LogFormatError("bad-frame", "first segment is empty (no root pointer)", streamOff);
     return total;
   }
 
@@ -463,7 +486,12 @@ export class MessageFramer {
       // Header incomplete: grow the carry by at most what the header can need, then retry.
       const need = Math.min(chunk.length, 8 + MAX_SEGMENTS * 4);
       const head = concat(this.carry, this.carryLen, chunk.subarray(0, need));
-      const total = this.header(new DataView(head.buffer, head.byteOffset, head.byteLength), 0, head.length, this.offset - this.carryLen);
+      const total = this.header(
+        new DataView(head.buffer, head.byteOffset, head.byteLength),
+        0,
+        head.length,
+        this.offset - this.carryLen,
+      );
       if (total === 0) {
         this.carry = [head];
         this.carryLen = head.length;
@@ -522,6 +550,10 @@ export async function frameMessages(
     else throw e;
   }
   if (!truncated && framer.pendingBytes > 0)
-    truncated = new LogFormatError("truncated", `log ends inside a message (${framer.pendingBytes} trailing bytes dropped)`, framer.bytesSeen - framer.pendingBytes);
+    truncated = new LogFormatError(
+      "truncated",
+      `log ends inside a message (${framer.pendingBytes} trailing bytes dropped)`,
+      framer.bytesSeen - framer.pendingBytes,
+    );
   return { messages: framer.messages, bytes: framer.bytesSeen, truncated };
 }

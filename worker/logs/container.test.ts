@@ -30,7 +30,13 @@ describe("container detection", () => {
   });
 
   it("sniffs across 1-byte chunks and decodes each container to the same bytes", async () => {
-    const raw = syntheticSegment({ schema: "new", seconds: 12, userFlagsAt: [6.5], farMode: "single", encodeIdx: false });
+    const raw = syntheticSegment({
+      schema: "new",
+      seconds: 12,
+      userFlagsAt: [6.5],
+      farMode: "single",
+      encodeIdx: false,
+    });
     for (const [src, kind] of [
       [synNewZst, "zstd"],
       [zstdStored(raw, 5000), "zstd"],
@@ -82,7 +88,8 @@ describe("container detection", () => {
 describe("zstd streaming", () => {
   it("is chunk-size invariant", async () => {
     const ref = await collectBytes(zstdDecompressStream(toChunks(synNewZst)));
-    for (const size of [1, 7, 4096, 1 << 20]) expect(await collectBytes(zstdDecompressStream(gen(synNewZst, size)))).toEqual(ref);
+    for (const size of [1, 7, 4096, 1 << 20])
+      expect(await collectBytes(zstdDecompressStream(gen(synNewZst, size)))).toEqual(ref);
   });
 
   it("decodes concatenated frames (a real -10 frame followed by a stored-block frame)", async () => {
@@ -126,7 +133,13 @@ describe("zstd streaming", () => {
 
 describe("bzip2 streaming", () => {
   it("decodes real bzip2 -9 and multi-block bzip2 -1 output, chunk-size invariant", async () => {
-    const old = syntheticSegment({ schema: "old", seconds: 12, userFlagsAt: [6.5], farMode: "single", encodeIdx: false });
+    const old = syntheticSegment({
+      schema: "old",
+      seconds: 12,
+      userFlagsAt: [6.5],
+      farMode: "single",
+      encodeIdx: false,
+    });
     const big = syntheticSegment({ schema: "new", seconds: 25 });
     for (const size of [1, 13, 65536]) {
       expect(await collectBytes(bzip2DecompressStream(gen(synOldBz2, size)))).toEqual(old);
@@ -144,7 +157,10 @@ describe("bzip2 streaming", () => {
   });
 
   it("reports truncation and corruption with typed errors", async () => {
-    await expectLogError(collectBytes(bzip2DecompressStream(toChunks(synOldBz2.subarray(0, synOldBz2.length - 20)))), "truncated");
+    await expectLogError(
+      collectBytes(bzip2DecompressStream(toChunks(synOldBz2.subarray(0, synOldBz2.length - 20)))),
+      "truncated",
+    );
     await expectLogError(collectBytes(bzip2DecompressStream(toChunks(synOldBz2.subarray(0, 30)))), "truncated");
     // Flip one bit in the middle: the Huffman data or the block CRC must catch it.
     for (const at of [100, 1000, 3000, synOldBz2.length - 12]) {
@@ -157,7 +173,13 @@ describe("bzip2 streaming", () => {
       expect(e, `flip at ${at}`).toBeInstanceOf(LogFormatError);
       expect(["corrupt-bzip2", "truncated"]).toContain((e as LogFormatError).code);
     }
-    await expectLogError(collectBytes(bzip2DecompressStream(toChunks(new TextEncoder().encode("BZh9garbage-garbage-garbage")))), "corrupt-bzip2");
-    await expectLogError(collectBytes(bzip2DecompressStream(toChunks(new TextEncoder().encode("BZx9")))), "corrupt-bzip2");
+    await expectLogError(
+      collectBytes(bzip2DecompressStream(toChunks(new TextEncoder().encode("BZh9garbage-garbage-garbage")))),
+      "corrupt-bzip2",
+    );
+    await expectLogError(
+      collectBytes(bzip2DecompressStream(toChunks(new TextEncoder().encode("BZx9")))),
+      "corrupt-bzip2",
+    );
   });
 });

@@ -46,7 +46,10 @@ describe("deriveSegment on synthetic qlogs", () => {
       route_offset_millis: Math.floor((time - SYN_INIT) / 1e6),
       ...rest,
     });
-    const st = (t: number, state: string, enabled: boolean, alertStatus: number) => ({ type: "state", ...ev(t, { data: { state, enabled, alertStatus } }) });
+    const st = (t: number, state: string, enabled: boolean, alertStatus: number) => ({
+      type: "state",
+      ...ev(t, { data: { state, enabled, alertStatus } }),
+    });
     const expected = [
       { type: "event", ...ev(segStart, { data: { event_type: "record_front_toggle", value: true } }) },
       st(segStart + 37e6, "disabled", false, 1),
@@ -58,7 +61,13 @@ describe("deriveSegment on synthetic qlogs", () => {
       st(segStart + 45 * S + 37e6, "enabled", true, 0),
     ].map((e) => {
       // Key order as comma writes it: type, time, offset_millis, route_offset_millis, data.
-      const { type, time, offset_millis, route_offset_millis, data } = e as { type: string; time: number; offset_millis: number; route_offset_millis: number; data: unknown };
+      const { type, time, offset_millis, route_offset_millis, data } = e as {
+        type: string;
+        time: number;
+        offset_millis: number;
+        route_offset_millis: number;
+        data: unknown;
+      };
       return { type, time, offset_millis, route_offset_millis, data };
     });
     expect(json(d.events)).toBe(json(expected));
@@ -86,7 +95,10 @@ describe("deriveSegment on synthetic qlogs", () => {
   it("derives identical outputs from old and new schemas, far-pointer layouts, containers and chunkings", async () => {
     const ref = await deriveSegment(newRaw);
     const variants: [string, Uint8Array | AsyncIterable<Uint8Array>][] = [
-      ["old schema (controlsState, onroadEvents@68, userFlag, gpsLocationExternal)", syntheticSegment({ schema: "old", userFlagsAt: [12.5] })],
+      [
+        "old schema (controlsState, onroadEvents@68, userFlag, gpsLocationExternal)",
+        syntheticSegment({ schema: "old", userFlagsAt: [12.5] }),
+      ],
       ["single-far everywhere", syntheticSegment({ schema: "new", userFlagsAt: [12.5], farModeAll: "single" })],
       ["double-far everywhere", syntheticSegment({ schema: "new", userFlagsAt: [12.5], farModeAll: "double" })],
       ["zstd stored blocks, 1000-byte chunks", gen(zstdStored(newRaw, 70_000), 1000)],
@@ -96,7 +108,11 @@ describe("deriveSegment on synthetic qlogs", () => {
       const d = await deriveSegment(src);
       expect(json(d.coords), name).toBe(json(ref.coords));
       expect(json(d.events), name).toBe(json(ref.events));
-      expect(d.meta.car, name).toMatchObject({ brand: SYN_CAR.brand, carFingerprint: SYN_CAR.fingerprint, carVin: SYN_CAR.vin });
+      expect(d.meta.car, name).toMatchObject({
+        brand: SYN_CAR.brand,
+        carFingerprint: SYN_CAR.fingerprint,
+        carVin: SYN_CAR.vin,
+      });
     }
     const old = await deriveSegment(variants[0][1] as Uint8Array);
     expect(old.meta.stateSource).toBe("controlsState");
@@ -122,7 +138,11 @@ describe("deriveSegment on synthetic qlogs", () => {
     const d = await deriveSegment(raw);
     expect(d.meta.minLogMonoTime).toBe(SYN_INIT - 17e6);
     expect(d.meta.segStartLogMonoTime).toBe(SYN_INIT + 2e6);
-    expect(d.events[0]).toMatchObject({ offset_millis: 0, route_offset_millis: 2, data: { event_type: "record_front_toggle" } });
+    expect(d.events[0]).toMatchObject({
+      offset_millis: 0,
+      route_offset_millis: 2,
+      data: { event_type: "record_front_toggle" },
+    });
     // Coords do not depend on file order (fixes are sorted by time).
     expect(json(d.coords)).toBe(json((await deriveSegment(syntheticSegment({ schema: "new" }))).coords));
     // initData later in the file than other messages: same result.
@@ -131,13 +151,20 @@ describe("deriveSegment on synthetic qlogs", () => {
     let initLen = (4 * (segs + 1) + 7) & ~7;
     for (let i = 0; i < segs; i++) initLen += dv.getUint32(4 + 4 * i, true) * 8;
     const init = raw.subarray(0, initLen);
-    const moved = concatMessages([selfdriveState(SYN_INIT + 1e6, { state: "disabled", enabled: false, alertStatus: 1 }), init, raw.subarray(initLen)]);
+    const moved = concatMessages([
+      selfdriveState(SYN_INIT + 1e6, { state: "disabled", enabled: false, alertStatus: 1 }),
+      init,
+      raw.subarray(initLen),
+    ]);
     const m = await deriveSegment(moved);
     expect(m.meta.segStartLogMonoTime).toBe(SYN_INIT + 1e6);
   });
 
   it("counts bookmarks (userFlag/userBookmark), and bookmarkButton only on request", async () => {
-    const raw = concatMessages([syntheticSegment({ seconds: 10, userFlagsAt: [1, 2] }), bookmarkButton(SYN_INIT + 3 * S)]);
+    const raw = concatMessages([
+      syntheticSegment({ seconds: 10, userFlagsAt: [1, 2] }),
+      bookmarkButton(SYN_INIT + 3 * S),
+    ]);
     const a = await deriveSegment(raw);
     expect(a.events.filter((e) => e.type === "user_flag")).toHaveLength(2);
     const b = await deriveSegment(raw, { bookmarkButtonAsUserFlag: true });
@@ -146,7 +173,13 @@ describe("deriveSegment on synthetic qlogs", () => {
   });
 
   it("takes the first thumbnail that is a JPEG for sprite.jpg, and none when no payload is one", () => {
-    const info = (frameId: number, jpeg: Uint8Array) => ({ logMonoTime: frameId, frameId, timestampEof: 0, encoding: 0, jpeg });
+    const info = (frameId: number, jpeg: Uint8Array) => ({
+      logMonoTime: frameId,
+      frameId,
+      timestampEof: 0,
+      encoding: 0,
+      jpeg,
+    });
     const garbage = info(1, new Uint8Array([0xff, 0xd8, 0x27, 0xc4, 0xf9, 0x95, 0xd9, 0x9c])); // SOI, then no marker
     const real = info(2, syntheticJpeg(1000, 1));
     expect(spriteThumbnail([garbage, real])).toBe(real);
@@ -232,7 +265,11 @@ describe("aggregateRoute", () => {
     Promise.all(
       nums.map(async (n) => ({
         number: n,
-        meta: (await deriveSegment(syntheticSegment({ ...opts, segment: n, routeSegments: 3, seconds: n === 2 ? 30 : 60, encodeIdx: false }))).meta,
+        meta: (
+          await deriveSegment(
+            syntheticSegment({ ...opts, segment: n, routeSegments: 3, seconds: n === 2 ? 30 : 60, encodeIdx: false }),
+          )
+        ).meta,
       })),
     );
   const wallMs = (mono: number) => Math.round((mono + Number(SYN_WALL_OFFSET)) / 1e9) * 1000;
@@ -247,7 +284,10 @@ describe("aggregateRoute", () => {
     expect(r.segment_end_times).toEqual([start + 60_000, start + 120_000, wallMs(segs[2].meta.maxLogMonoTime)]);
     expect(r.end_time_utc_millis).toBe(r.segment_end_times[2]);
     expect(r.start_time).toBe(new Date(start).toISOString().slice(0, 19));
-    expect(r.distance).toBeCloseTo(segs.reduce((a, s) => a + s.meta.distanceMiles, 0), 6);
+    expect(r.distance).toBeCloseTo(
+      segs.reduce((a, s) => a + s.meta.distanceMiles, 0),
+      6,
+    );
     expect(r.start_lat).toBe(58.3004);
     expect(r).toMatchObject({
       platform: SYN_CAR.fingerprint,
@@ -287,7 +327,13 @@ describe("scanRlog", () => {
     expect(r.truncated).toBe(false);
     expect(r.decompressedBytes).toBe(raw.length);
     expect(r.multiSegmentMessages).toBe(r.messages);
-    expect(r.services).toMatchObject({ initData: 1, gpsLocation: 20, selfdriveState: 200, qRoadEncodeIdx: 400, sentinel: 2 });
+    expect(r.services).toMatchObject({
+      initData: 1,
+      gpsLocation: 20,
+      selfdriveState: 200,
+      qRoadEncodeIdx: 400,
+      sentinel: 2,
+    });
     expect(r.initLogMonoTime).toBe(SYN_INIT);
     const cut = await scanRlog(raw.subarray(0, raw.length - 3));
     expect(cut.truncated).toBe(true);

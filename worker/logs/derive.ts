@@ -201,11 +201,20 @@ export class SegmentCollector {
     }
   };
 
-  finish(info: { container: ContainerKind; compressedBytes: number; decompressedBytes: number; truncated: LogFormatError | null }): DerivedSegment {
+  finish(info: {
+    container: ContainerKind;
+    compressedBytes: number;
+    decompressedBytes: number;
+    truncated: LogFormatError | null;
+  }): DerivedSegment {
     const init = this.init;
     if (!init) {
-      if (info.truncated) throw new LogFormatError("truncated", `no initData before the log was cut: ${info.truncated.message}`);
-      throw new LogFormatError("missing-init-data", this.messages ? `no initData among ${this.messages} messages` : "no messages in log");
+      if (info.truncated)
+        throw new LogFormatError("truncated", `no initData before the log was cut: ${info.truncated.message}`);
+      throw new LogFormatError(
+        "missing-init-data",
+        this.messages ? `no initData among ${this.messages} messages` : "no messages in log",
+      );
     }
     const initT = init.logMonoTime;
     // A segment holding only initData (cut right after it) still gets a defined start.
@@ -229,7 +238,12 @@ export class SegmentCollector {
     });
     const sortedOffsets = [...this.gpsOffsets].sort((a, b) => a - b);
     const gpsWallOffsetNs = sortedOffsets.length ? sortedOffsets[sortedOffsets.length >> 1] : null;
-    const wallOffset = segmentWallOffset({ clocks: this.clocks, gpsWallOffsetNs, initWallTimeNanos: init.wallTimeNanos, initLogMonoTime: initT });
+    const wallOffset = segmentWallOffset({
+      clocks: this.clocks,
+      gpsWallOffsetNs,
+      initWallTimeNanos: init.wallTimeNanos,
+      initLogMonoTime: initT,
+    });
     const wallMs = (mono: number) => (wallOffset ? Math.round((mono + wallOffset.offsetNs) / 1e9) * 1000 : null);
     const first = coords[0],
       last = coords[coords.length - 1];
@@ -287,11 +301,17 @@ export async function deriveSegment(src: ByteSource, opts: DeriveOptions = {}): 
   const c = new SegmentCollector(opts);
   const r = await frameMessages(log.chunks, c.onMessage, opts);
   if (r.truncated && opts.strict) throw r.truncated;
-  return c.finish({ container: log.kind, compressedBytes: log.compressedBytes, decompressedBytes: r.bytes, truncated: r.truncated });
+  return c.finish({
+    container: log.kind,
+    compressedBytes: log.compressedBytes,
+    decompressedBytes: r.bytes,
+    truncated: r.truncated,
+  });
 }
 
 /**
  * The thumbnail comma's sprite.jpg corresponds to: the first one (~5 s into the segment). A payload that is not a
  * JPEG (no SOI/SOF) is passed over, so sprite.jpg is never bytes an image decoder rejects.
  */
-export const spriteThumbnail = (thumbs: readonly ThumbnailInfo[]): ThumbnailInfo | null => thumbs.find((t) => jpegInfo(t.jpeg) !== null) ?? null;
+export const spriteThumbnail = (thumbs: readonly ThumbnailInfo[]): ThumbnailInfo | null =>
+  thumbs.find((t) => jpegInfo(t.jpeg) !== null) ?? null;

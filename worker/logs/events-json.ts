@@ -5,10 +5,34 @@
  * floor((time - init)/1e6). Elements are sorted by time (stable).
  */
 export type DriveEvent =
-  | { type: "event"; time: number; offset_millis: number; route_offset_millis: number; data: { event_type: "record_front_toggle"; value: boolean } }
-  | { type: "event"; time: number; offset_millis: number; route_offset_millis: number; data: { event_type: "first_road_camera_frame" } }
-  | { type: "state"; time: number; offset_millis: number; route_offset_millis: number; data: { state: string; enabled: boolean; alertStatus: number } }
-  | { type: "user_flag"; time: number; offset_millis: number; route_offset_millis: number; data: Record<string, never> };
+  | {
+      type: "event";
+      time: number;
+      offset_millis: number;
+      route_offset_millis: number;
+      data: { event_type: "record_front_toggle"; value: boolean };
+    }
+  | {
+      type: "event";
+      time: number;
+      offset_millis: number;
+      route_offset_millis: number;
+      data: { event_type: "first_road_camera_frame" };
+    }
+  | {
+      type: "state";
+      time: number;
+      offset_millis: number;
+      route_offset_millis: number;
+      data: { state: string; enabled: boolean; alertStatus: number };
+    }
+  | {
+      type: "user_flag";
+      time: number;
+      offset_millis: number;
+      route_offset_millis: number;
+      data: Record<string, never>;
+    };
 
 export interface StateChange {
   logMonoTime: number;
@@ -43,11 +67,19 @@ export function buildEvents(inp: EventsInput): DriveEvent[] {
   });
   const out: DriveEvent[] = [];
   if (inp.recordFront !== undefined)
-    out.push({ type: "event", ...times(segStart), data: { event_type: "record_front_toggle", value: inp.recordFront } });
+    out.push({
+      type: "event",
+      ...times(segStart),
+      data: { event_type: "record_front_toggle", value: inp.recordFront },
+    });
   if (inp.firstRoadCameraFrameEof !== undefined)
     out.push({ type: "event", ...times(inp.firstRoadCameraFrameEof), data: { event_type: "first_road_camera_frame" } });
   for (const s of inp.states)
-    out.push({ type: "state", ...times(s.logMonoTime), data: { state: s.state, enabled: s.enabled, alertStatus: s.alertStatus } });
+    out.push({
+      type: "state",
+      ...times(s.logMonoTime),
+      data: { state: s.state, enabled: s.enabled, alertStatus: s.alertStatus },
+    });
   for (const t of inp.userFlags) out.push({ type: "user_flag", ...times(t), data: {} });
   // Array.prototype.sort is stable: ties keep the insertion order above.
   return out.sort((a, b) => a.time - b.time);

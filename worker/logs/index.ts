@@ -11,7 +11,15 @@ export { MessageFramer, frameMessages, CapnpMessage, StructRef, ListRef, type Fr
 export * from "./event";
 export { buildCoords, type CoordPoint, type FixSample } from "./coords";
 export { buildEvents, StateChangeTracker, type DriveEvent, type StateChange, type EventsInput } from "./events-json";
-export { deriveSegment, SegmentCollector, spriteThumbnail, type DeriveOptions, type DerivedSegment, type SegmentMeta, type ClockPair } from "./derive";
+export {
+  deriveSegment,
+  SegmentCollector,
+  spriteThumbnail,
+  type DeriveOptions,
+  type DerivedSegment,
+  type SegmentMeta,
+  type ClockPair,
+} from "./derive";
 export { scanRlog, type ScanOptions, type ScanResult } from "./scan";
 export { aggregateRoute, normalizeGitRemote, SEGMENT_LENGTH_MS, type RouteFields, type SegmentInput } from "./route";
 export { segmentWallOffset, routeWallOffset, gitCommitDateIso, isoNoZone, type WallOffset } from "./wallclock";

@@ -114,7 +114,12 @@ export async function validateQcamera(src: ByteSource, opts: QcameraOptions = {}
       frames++;
       if (ptsFlag) {
         const b = o + 9;
-        const pts = (p[b] & 0x0e) * 2 ** 29 + p[b + 1] * 2 ** 22 + (p[b + 2] & 0xfe) * 2 ** 14 + p[b + 3] * 2 ** 7 + (p[b + 4] >> 1);
+        const pts =
+          (p[b] & 0x0e) * 2 ** 29 +
+          p[b + 1] * 2 ** 22 +
+          (p[b + 2] & 0xfe) * 2 ** 14 +
+          p[b + 3] * 2 ** 7 +
+          (p[b + 4] >> 1);
         // Unwrap 33-bit wrap-around relative to the previous PTS.
         let u = pts;
         if (firstPts < 0) firstPts = pts;
@@ -168,7 +173,8 @@ export async function validateQcamera(src: ByteSource, opts: QcameraOptions = {}
     if (offset > maxBytes) fail(`file larger than ${maxBytes} bytes`);
   }
   if (offset === 0) throw new LogFormatError("empty", "qcamera.ts is empty");
-  if (carryLen) throw new LogFormatError("truncated", `qcamera.ts ends with a partial ${carryLen}-byte packet`, offset - carryLen);
+  if (carryLen)
+    throw new LogFormatError("truncated", `qcamera.ts ends with a partial ${carryLen}-byte packet`, offset - carryLen);
   if (pmtPid < 0) fail("no PAT (program association table)");
   if (videoPid < 0) fail("no video stream in PMT");
   if (frames === 0 || firstPts < 0) fail("no video frames with timestamps");

@@ -18,7 +18,8 @@ async function get(rel: string): Promise<Response | null> {
   const e = env as unknown as { REAL_FIXTURES?: Fetcher; SHARED_FIXTURES?: string };
   try {
     if (e.REAL_FIXTURES) return await e.REAL_FIXTURES.fetch(`http://fixtures/${ROUTE}/${rel}`);
-    if (e.SHARED_FIXTURES && /^https?:\/\//.test(e.SHARED_FIXTURES)) return await fetch(`${e.SHARED_FIXTURES.replace(/\/$/, "")}/${ROUTE}/${rel}`);
+    if (e.SHARED_FIXTURES && /^https?:\/\//.test(e.SHARED_FIXTURES))
+      return await fetch(`${e.SHARED_FIXTURES.replace(/\/$/, "")}/${ROUTE}/${rel}`);
   } catch {
     return null;
   }
@@ -32,7 +33,12 @@ async function loadRoute(): Promise<RealRouteFiles | null> {
   for (const n of [0, 1, 2]) {
     const [q, c, ev] = await Promise.all([get(`${n}/qlog.zst`), get(`${n}/coords.json`), get(`${n}/events.json`)]);
     if (!q?.ok || !c?.ok || !ev?.ok) return null;
-    segments.push({ number: n, qlog: new Uint8Array(await q.arrayBuffer()), coords: await c.json(), events: await ev.json() });
+    segments.push({
+      number: n,
+      qlog: new Uint8Array(await q.arrayBuffer()),
+      coords: await c.json(),
+      events: await ev.json(),
+    });
   }
   return { route: (await route.json()) as Record<string, unknown>, segments };
 }

@@ -53,7 +53,8 @@ export interface SegmentInput {
 const roundSecondMs = (wallNs: number) => Math.round(wallNs / 1e9) * 1000;
 
 /** comma's git_remote drops the scheme: "https://github.com/x/y" -> "github.com/x/y". */
-export const normalizeGitRemote = (r: string): string => r.replace(/^[a-z+]+:\/\//i, "").replace(/^git@([^:]+):/, "$1/");
+export const normalizeGitRemote = (r: string): string =>
+  r.replace(/^[a-z+]+:\/\//i, "").replace(/^git@([^:]+):/, "$1/");
 
 export function aggregateRoute(segments: readonly SegmentInput[]): RouteFields {
   const segs = [...segments].sort((a, b) => a.number - b.number);
@@ -80,7 +81,12 @@ export function aggregateRoute(segments: readonly SegmentInput[]): RouteFields {
   const lastSeg = segs[segs.length - 1];
   const endMs = offset && lastSeg ? roundSecondMs(lastSeg.meta.maxLogMonoTime + offset.offsetNs) : null;
   const starts = startMs === null ? [] : numbers.map((n) => startMs + SEGMENT_LENGTH_MS * n);
-  const ends = startMs === null ? [] : numbers.map((n, i) => (i === numbers.length - 1 && endMs !== null ? endMs : startMs + SEGMENT_LENGTH_MS * (n + 1)));
+  const ends =
+    startMs === null
+      ? []
+      : numbers.map((n, i) =>
+          i === numbers.length - 1 && endMs !== null ? endMs : startMs + SEGMENT_LENGTH_MS * (n + 1),
+        );
 
   const r4 = (v: number | null) => (v === null ? null : pyRound(v, 4));
   const distance = pyRound(

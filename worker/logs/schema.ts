@@ -79,7 +79,18 @@ export const GPS = {
   HAS_FIX_BIT: 480, // since 2024-03
 } as const;
 
-export const GPS_SOURCES = ["android", "iOS", "car", "velodyne", "fusion", "external", "ublox", "trimble", "qcomdiag", "unicore"] as const;
+export const GPS_SOURCES = [
+  "android",
+  "iOS",
+  "car",
+  "velodyne",
+  "fusion",
+  "external",
+  "ublox",
+  "trimble",
+  "qcomdiag",
+  "unicore",
+] as const;
 
 /** SelfdriveState: 16 bytes, 3 ptrs (since 2024-08-31). */
 export const SELFDRIVE_STATE = {
@@ -130,7 +141,12 @@ export const SENTINEL = { TYPE_BYTE: 0, SIGNAL_BYTE: 4 } as const;
 export const SENTINEL_TYPES = ["endOfSegment", "endOfRoute", "startOfSegment", "startOfRoute"] as const;
 
 /** FrameData (roadCameraState etc.). */
-export const FRAME_DATA = { FRAME_ID_BYTE: 0, ENCODE_ID_BYTE: 4, TIMESTAMP_EOF_BYTE: 8, TIMESTAMP_SOF_BYTE: 32 } as const;
+export const FRAME_DATA = {
+  FRAME_ID_BYTE: 0,
+  ENCODE_ID_BYTE: 4,
+  TIMESTAMP_EOF_BYTE: 8,
+  TIMESTAMP_SOF_BYTE: 32,
+} as const;
 
 /** EncodeIndex (qRoadEncodeIdx etc.). */
 export const ENCODE_INDEX = { FRAME_ID_BYTE: 0, TYPE_BYTE: 4, SEGMENT_NUM_BYTE: 12, TIMESTAMP_EOF_BYTE: 32 } as const;

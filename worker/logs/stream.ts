@@ -3,7 +3,12 @@
  * (a ReadableStream) or an in-memory buffer are turned into one here, so the decoders never care
  * where bytes come from and never need the whole file at once.
  */
-export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array | ArrayBuffer;
+export type ByteSource =
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | Iterable<Uint8Array>
+  | Uint8Array
+  | ArrayBuffer;
 
 export async function* toChunks(src: ByteSource): AsyncGenerator<Uint8Array> {
   if (src instanceof Uint8Array) {

@@ -29,10 +29,15 @@ export function segmentWallOffset(inp: WallOffsetInput): WallOffset | null {
   // The last plausible clocks pair: if the clock was set during the segment, later pairs are right.
   let clocks: number | null = null;
   for (const c of inp.clocks) if (c.wallTimeNanos >= MIN_PLAUSIBLE_WALL_NS) clocks = c.wallTimeNanos - c.logMonoTime;
-  const gps = inp.gpsWallOffsetNs !== null && inp.gpsWallOffsetNs + inp.initLogMonoTime >= MIN_PLAUSIBLE_WALL_NS ? inp.gpsWallOffsetNs : null;
-  if (clocks !== null && (gps === null || Math.abs(clocks - gps) <= CLOCKS_GPS_TOLERANCE_NS)) return { offsetNs: clocks, source: "clocks" };
+  const gps =
+    inp.gpsWallOffsetNs !== null && inp.gpsWallOffsetNs + inp.initLogMonoTime >= MIN_PLAUSIBLE_WALL_NS
+      ? inp.gpsWallOffsetNs
+      : null;
+  if (clocks !== null && (gps === null || Math.abs(clocks - gps) <= CLOCKS_GPS_TOLERANCE_NS))
+    return { offsetNs: clocks, source: "clocks" };
   if (gps !== null) return { offsetNs: gps, source: "gps" };
-  if (inp.initWallTimeNanos >= MIN_PLAUSIBLE_WALL_NS) return { offsetNs: inp.initWallTimeNanos - inp.initLogMonoTime, source: "initData" };
+  if (inp.initWallTimeNanos >= MIN_PLAUSIBLE_WALL_NS)
+    return { offsetNs: inp.initWallTimeNanos - inp.initLogMonoTime, source: "initData" };
   return null;
 }
 

@@ -11,7 +11,11 @@ import { ZstdFrameSplitter } from "./zstd-frames";
 
 const data = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => ((i * seed) ^ (i >> 7)) & 0xff);
 const compress = (bytes: Uint8Array, checksum: boolean) =>
-  new Uint8Array(zlib.zstdCompressSync(bytes, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 3, [zlib.constants.ZSTD_c_checksumFlag]: checksum ? 1 : 0 } }));
+  new Uint8Array(
+    zlib.zstdCompressSync(bytes, {
+      params: { [zlib.constants.ZSTD_c_compressionLevel]: 3, [zlib.constants.ZSTD_c_checksumFlag]: checksum ? 1 : 0 },
+    }),
+  );
 function skippable(payload: number): Uint8Array {
   const f = new Uint8Array(8 + payload);
   new DataView(f.buffer).setUint32(0, 0x184d2a53, true);
@@ -29,7 +33,9 @@ async function* source(bytes: Uint8Array, size: number) {
   yield* chunked(bytes, size);
 }
 
-const a = data(300_000, 7), b = data(5, 13), c = data(70_000, 3);
+const a = data(300_000, 7),
+  b = data(5, 13),
+  c = data(70_000, 3);
 const stream = concat(skippable(10), compress(a, true), compress(b, false), skippable(0), compress(c, true));
 const expected = concat(a, b, c);
 
@@ -37,7 +43,8 @@ describe("zstd frame walking", () => {
   it("finds every frame and block boundary, whatever the chunking, without losing a byte", () => {
     for (const size of [1, 3, 4096, stream.length]) {
       const s = new ZstdFrameSplitter();
-      let frames = 0, bytes = 0;
+      let frames = 0,
+        bytes = 0;
       for (let o = 0; o < stream.length; o += size) {
         for (const p of s.push(stream.subarray(o, o + size))) {
           if (p.start) frames++;
@@ -61,7 +68,9 @@ describe("zstd frame walking", () => {
   for (const backend of ["native", "fzstd"] as ZstdBackend[]) {
     it(`${backend}: decodes all frames (skippable ones skipped) byte for byte`, async () => {
       for (const size of [1, 777, 65536]) {
-        expect(await collectBytes(zstdDecompressStream(source(stream, size), { backend })), `chunk ${size}`).toEqual(expected);
+        expect(await collectBytes(zstdDecompressStream(source(stream, size), { backend })), `chunk ${size}`).toEqual(
+          expected,
+        );
       }
     });
   }

@@ -57,7 +57,8 @@ export class ZstdFrameSplitter {
     let pieceStart = this.inFrame ? 0 : -1;
     let pieceIsStart = false;
     const emit = (to: number, end: boolean, blockEnd = true) => {
-      if (pieceStart >= 0 && (to > pieceStart || end || pieceIsStart)) out.push({ bytes: chunk.subarray(pieceStart, to), start: pieceIsStart, blockEnd, end });
+      if (pieceStart >= 0 && (to > pieceStart || end || pieceIsStart))
+        out.push({ bytes: chunk.subarray(pieceStart, to), start: pieceIsStart, blockEnd, end });
       pieceStart = -1;
       pieceIsStart = false;
     };
@@ -79,10 +80,14 @@ export class ZstdFrameSplitter {
               pieceStart = 0;
               pieceIsStart = false;
             }
-          } else if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
+          } else if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
             this.state = { kind: "skippable-size" };
           } else {
-            throw new LogFormatError("corrupt-zstd", `not a zstd frame (magic ${magic.toString(16)})`, this.offset + i - 4);
+            throw new LogFormatError(
+              "corrupt-zstd",
+              `not a zstd frame (magic ${magic.toString(16)})`,
+              this.offset + i - 4,
+            );
           }
           this.held = [];
           break;
@@ -93,7 +98,8 @@ export class ZstdFrameSplitter {
           this.held.push(chunk[i++]);
           if (this.held.length === 1) {
             const fhd = this.held[0];
-            if (fhd & 0x08) throw new LogFormatError("corrupt-zstd", "reserved bit set in the frame header", this.offset + i - 1);
+            if (fhd & 0x08)
+              throw new LogFormatError("corrupt-zstd", "reserved bit set in the frame header", this.offset + i - 1);
             const single = (fhd >> 5) & 1;
             const fcs = [single ? 1 : 0, 2, 4, 8][fhd >> 6];
             const dict = [0, 1, 2, 4][fhd & 3];
@@ -115,7 +121,8 @@ export class ZstdFrameSplitter {
           const type = (h >> 1) & 3;
           const size = h >>> 3;
           if (type === 3) throw new LogFormatError("corrupt-zstd", "reserved block type", this.offset + i - 3);
-          if (type !== 1 && size > MAX_BLOCK_OUTPUT) throw new LogFormatError("corrupt-zstd", `block of ${size} bytes exceeds 128 KiB`, this.offset + i - 3);
+          if (type !== 1 && size > MAX_BLOCK_OUTPUT)
+            throw new LogFormatError("corrupt-zstd", `block of ${size} bytes exceeds 128 KiB`, this.offset + i - 3);
           this.state = { kind: "block", left: type === 1 ? 1 : size, last: (h & 1) === 1 };
           if ((this.state as { left: number }).left === 0) this.finishBlock(emit, i);
           break;

@@ -47,15 +47,19 @@ describe.each(["native", "fzstd"] as ZstdBackend[])("%s streaming zstd decoder",
   it("refuses a window larger than the limit as too-large", async () => {
     const big = windowTestZst.slice();
     big[5] = (26 - 10) << 3; // window descriptor: 2^26 = 64 MiB
-    await expect(collectBytes(zstdDecompressStream(source(big, 4096), { maxWindowBytes: 16 << 20, backend }))).rejects.toMatchObject({ code: "too-large" });
+    await expect(
+      collectBytes(zstdDecompressStream(source(big, 4096), { maxWindowBytes: 16 << 20, backend })),
+    ).rejects.toMatchObject({ code: "too-large" });
   });
 
   it("reports a cut stream as truncated after yielding what was decodable", async () => {
     let got = 0;
     const cut = windowTestZst.subarray(0, windowTestZst.length - 1000);
-    await expect((async () => {
-      for await (const chunk of zstdDecompressStream(source(cut, 4096), { backend })) got += chunk.length;
-    })()).rejects.toMatchObject({ code: "truncated" });
+    await expect(
+      (async () => {
+        for await (const chunk of zstdDecompressStream(source(cut, 4096), { backend })) got += chunk.length;
+      })(),
+    ).rejects.toMatchObject({ code: "truncated" });
     expect(got).toBeGreaterThan(0);
   });
 });

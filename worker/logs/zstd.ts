@@ -69,7 +69,10 @@ export interface ZstdOptions {
  * consumers may keep views into them. Truncation throws LogFormatError("truncated")
  * after all complete blocks before the cut were yielded.
  */
-export function zstdDecompressStream(input: AsyncIterable<Uint8Array>, opts: ZstdOptions = {}): AsyncGenerator<Uint8Array> {
+export function zstdDecompressStream(
+  input: AsyncIterable<Uint8Array>,
+  opts: ZstdOptions = {},
+): AsyncGenerator<Uint8Array> {
   return (opts.backend ?? defaultZstdBackend) === "native" ? nativeZstd(input, opts) : fzstdStream(input, opts);
 }
 
@@ -77,7 +80,8 @@ export function zstdDecompressStream(input: AsyncIterable<Uint8Array>, opts: Zst
 function nativeError(e: unknown, inBytes: number): LogFormatError {
   if (e instanceof LogFormatError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  if (/window|memory/i.test(message)) return new LogFormatError("too-large", `zstd frame window exceeds the limit: ${message}`, inBytes);
+  if (/window|memory/i.test(message))
+    return new LogFormatError("too-large", `zstd frame window exceeds the limit: ${message}`, inBytes);
   return new LogFormatError("corrupt-zstd", message, inBytes);
 }
 
@@ -165,7 +169,8 @@ async function* nativeZstd(input: AsyncIterable<Uint8Array>, opts: ZstdOptions):
       }
       inBytes += chunk.length;
     }
-    if (!splitter.atFrameBoundary) throw new LogFormatError("truncated", "zstd stream ended early (unexpected EOF)", inBytes);
+    if (!splitter.atFrameBoundary)
+      throw new LogFormatError("truncated", "zstd stream ended early (unexpected EOF)", inBytes);
   } finally {
     frame?.destroy();
   }
@@ -175,10 +180,13 @@ async function* fzstdStream(input: AsyncIterable<Uint8Array>, opts: ZstdOptions)
   const maxOut = opts.maxOutputBytes ?? 2 ** 30;
   const out: Uint8Array[] = [];
   let outBytes = 0;
-  const d = new Decompress((chunk) => {
-    if (chunk.length) out.push(chunk);
-    outBytes += chunk.length;
-  }, opts.maxWindowBytes ?? 16 << 20);
+  const d = new Decompress(
+    (chunk) => {
+      if (chunk.length) out.push(chunk);
+      outBytes += chunk.length;
+    },
+    opts.maxWindowBytes ?? 16 << 20,
+  );
   let inBytes = 0;
   for await (const chunk of input) {
     for (let o = 0; o < chunk.length; o += PUSH_SLICE) {

@@ -10,10 +10,19 @@ import { importDevicePublicKey } from "./device-keys";
 
 export const CLOCK_LEEWAY_S = 300;
 
-export type DeviceJwtFailure = "malformed" | "bad_signature" | "expired" | "not_yet_valid" | "wrong_algorithm" | "bad_key";
+export type DeviceJwtFailure =
+  | "malformed"
+  | "bad_signature"
+  | "expired"
+  | "not_yet_valid"
+  | "wrong_algorithm"
+  | "bad_key";
 
 export class DeviceJwtError extends Error {
-  constructor(readonly reason: DeviceJwtFailure, message: string) {
+  constructor(
+    readonly reason: DeviceJwtFailure,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -27,7 +36,11 @@ export function peekDeviceClaims(token: string): { alg: string; payload: JWTPayl
   }
 }
 
-export async function verifyDeviceJwt(token: string, publicKeyPem: string, opts: { requireExp?: boolean } = {}): Promise<JWTPayload> {
+export async function verifyDeviceJwt(
+  token: string,
+  publicKeyPem: string,
+  opts: { requireExp?: boolean } = {},
+): Promise<JWTPayload> {
   let imported;
   try {
     imported = await importDevicePublicKey(publicKeyPem);
@@ -37,7 +50,10 @@ export async function verifyDeviceJwt(token: string, publicKeyPem: string, opts:
   const peek = peekDeviceClaims(token);
   if (!peek) throw new DeviceJwtError("malformed", "token is not a JWT");
   if (peek.alg !== imported.algorithm) {
-    throw new DeviceJwtError("wrong_algorithm", `token is ${peek.alg || "unsigned"}, the device key needs ${imported.algorithm}`);
+    throw new DeviceJwtError(
+      "wrong_algorithm",
+      `token is ${peek.alg || "unsigned"}, the device key needs ${imported.algorithm}`,
+    );
   }
   try {
     const { payload } = await jwtVerify(token, imported.key, {
@@ -51,8 +67,10 @@ export async function verifyDeviceJwt(token: string, publicKeyPem: string, opts:
     if (err instanceof errors.JWTClaimValidationFailed && err.claim === "nbf") {
       throw new DeviceJwtError("not_yet_valid", "token is not valid yet (device clock ahead?)");
     }
-    if (err instanceof errors.JWSSignatureVerificationFailed) throw new DeviceJwtError("bad_signature", "token signature does not match the device key");
-    if (err instanceof errors.JWTClaimValidationFailed) throw new DeviceJwtError("malformed", `token claim ${err.claim} is invalid`);
+    if (err instanceof errors.JWSSignatureVerificationFailed)
+      throw new DeviceJwtError("bad_signature", "token signature does not match the device key");
+    if (err instanceof errors.JWTClaimValidationFailed)
+      throw new DeviceJwtError("malformed", `token claim ${err.claim} is invalid`);
     throw new DeviceJwtError("malformed", "token cannot be verified");
   }
 }

@@ -24,7 +24,10 @@ function contains(haystack: Uint8Array, needle: number[], limit = 64): boolean {
 function derLength(n: number): number[] {
   if (n < 0x80) return [n];
   const bytes: number[] = [];
-  while (n > 0) { bytes.unshift(n & 0xff); n >>= 8; }
+  while (n > 0) {
+    bytes.unshift(n & 0xff);
+    n >>= 8;
+  }
   return [0x80 | bytes.length, ...bytes];
 }
 
@@ -79,9 +82,10 @@ export function importDevicePublicKey(pem: string): Promise<{ key: CryptoKey; al
   const cacheKey = pem.trim();
   let pending = keyCache.get(cacheKey);
   if (!pending) {
-    const params = parsed.algorithm === "RS256"
-      ? { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }
-      : { name: "ECDSA", namedCurve: "P-256" };
+    const params =
+      parsed.algorithm === "RS256"
+        ? { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }
+        : { name: "ECDSA", namedCurve: "P-256" };
     pending = crypto.subtle.importKey("spki", parsed.spki, params, false, ["verify"]);
     pending.catch(() => keyCache.delete(cacheKey));
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
@@ -89,6 +93,8 @@ export function importDevicePublicKey(pem: string): Promise<{ key: CryptoKey; al
   }
   return pending.then(
     (key) => ({ key, algorithm: parsed.algorithm }),
-    () => { throw new InvalidPublicKeyError("public_key could not be imported"); },
+    () => {
+      throw new InvalidPublicKeyError("public_key could not be imported");
+    },
   );
 }

@@ -84,7 +84,10 @@ export type DeviceFrame =
 export function classifyDeviceFrame(message: string | ArrayBuffer): DeviceFrame {
   let text: string;
   try {
-    text = typeof message === "string" ? message : new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(message);
+    text =
+      typeof message === "string"
+        ? message
+        : new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(message);
   } catch {
     return { kind: "garbage", reason: "binary frame is not UTF-8" };
   }
@@ -96,7 +99,10 @@ export function classifyDeviceFrame(message: string | ArrayBuffer): DeviceFrame 
   }
   if (!isObject(parsed)) return { kind: "garbage", reason: "not a JSON object" };
   if (typeof parsed.method === "string") {
-    return { kind: "call", call: { method: parsed.method, params: parsed.params, id: isRpcId(parsed.id) ? parsed.id : null } };
+    return {
+      kind: "call",
+      call: { method: parsed.method, params: parsed.params, id: isRpcId(parsed.id) ? parsed.id : null },
+    };
   }
   if (isRpcId(parsed.id) && ("result" in parsed || "error" in parsed)) {
     return { kind: "reply", reply: parsed as unknown as RpcReply & { id: RpcId } };

@@ -11,7 +11,12 @@ async function signature(secret: string, purpose: SignaturePurpose, path: string
   return base64url(await hmacSha256(secret, `${purpose}\n${path}\n${exp}`));
 }
 
-export async function signPath(secret: string, purpose: SignaturePurpose, path: string, ttlSeconds: number): Promise<{ exp: number; sig: string }> {
+export async function signPath(
+  secret: string,
+  purpose: SignaturePurpose,
+  path: string,
+  ttlSeconds: number,
+): Promise<{ exp: number; sig: string }> {
   const exp = nowSeconds() + ttlSeconds;
   return { exp, sig: await signature(secret, purpose, path, exp) };
 }
@@ -21,14 +26,25 @@ export async function signPath(secret: string, purpose: SignaturePurpose, path: 
  * hour, so one (path, hour) always gets the same signature and the isolate computes it once (hmacSha256Base64url
  * remembers it). The link lives between ttl and ttl + 1 h.
  */
-export async function signPathHourly(secret: string, purpose: SignaturePurpose, path: string, ttlSeconds: number): Promise<{ exp: number; sig: string }> {
+export async function signPathHourly(
+  secret: string,
+  purpose: SignaturePurpose,
+  path: string,
+  ttlSeconds: number,
+): Promise<{ exp: number; sig: string }> {
   const exp = Math.ceil((nowSeconds() + ttlSeconds) / 3600) * 3600;
   return { exp, sig: await hmacSha256Base64url(secret, `${purpose}\n${path}\n${exp}`) };
 }
 
 export type SignatureCheck = "ok" | "missing" | "invalid" | "expired";
 
-export async function checkSignature(secret: string, purpose: SignaturePurpose, path: string, exp: string | undefined, sig: string | undefined): Promise<SignatureCheck> {
+export async function checkSignature(
+  secret: string,
+  purpose: SignaturePurpose,
+  path: string,
+  exp: string | undefined,
+  sig: string | undefined,
+): Promise<SignatureCheck> {
   if (!exp || !sig) return "missing";
   if (!/^[0-9]{1,12}$/.test(exp)) return "invalid";
   const expected = await signature(secret, purpose, path, Number(exp));

@@ -9,10 +9,16 @@ export const LOG_ID_RE = /^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}--[0-9]{2}-[0-9]{2}-[0-9
 export const DONGLE_ID_RE = /^[0-9a-f]{16}$/;
 
 export const SEGMENT_FILES = {
-  "qlog": "qlog", "qlog.zst": "qlog", "qlog.bz2": "qlog",
-  "rlog": "rlog", "rlog.zst": "rlog", "rlog.bz2": "rlog",
+  qlog: "qlog",
+  "qlog.zst": "qlog",
+  "qlog.bz2": "qlog",
+  rlog: "rlog",
+  "rlog.zst": "rlog",
+  "rlog.bz2": "rlog",
   "qcamera.ts": "qcamera",
-  "fcamera.hevc": "fcamera", "ecamera.hevc": "ecamera", "dcamera.hevc": "dcamera",
+  "fcamera.hevc": "fcamera",
+  "ecamera.hevc": "ecamera",
+  "dcamera.hevc": "dcamera",
 } as const;
 
 export type SegmentFileName = keyof typeof SEGMENT_FILES;
@@ -34,7 +40,8 @@ export function parseUploadPath(raw: string): UploadTarget {
     throw new InvalidUploadPathError("path must be relative and must not contain '..' or empty parts");
   }
   const parts = path.split("/");
-  if (parts.length !== 2) throw new InvalidUploadPathError("path must be <segment dir>/<file>, boot/<id> or crash/<name>");
+  if (parts.length !== 2)
+    throw new InvalidUploadPathError("path must be <segment dir>/<file>, boot/<id> or crash/<name>");
   const [dir, file] = parts;
   if (dir === "boot" || dir === "crash") {
     if (!SIDE_FILE_RE.test(file)) throw new InvalidUploadPathError(`invalid ${dir} file name`);

@@ -20,17 +20,27 @@ export const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 
 export function parsePurgeMessage(body: unknown): PurgeRouteMessage | null {
   const m = body as Partial<PurgeRouteMessage> | null;
-  if (!m || m.type !== "purge-route" || !DONGLE_ID_RE.test(m.dongleId ?? "") || !LOG_ID_RE.test(m.logId ?? "")) return null;
+  if (!m || m.type !== "purge-route" || !DONGLE_ID_RE.test(m.dongleId ?? "") || !LOG_ID_RE.test(m.logId ?? ""))
+    return null;
   return m as PurgeRouteMessage;
 }
 
-export async function handleUploadQueue(batch: MessageBatch<UploadQueueMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleUploadQueue(
+  batch: MessageBatch<UploadQueueMessage>,
+  env: Env,
+  _ctx: ExecutionContext,
+): Promise<void> {
   const dead = isDeadLetterQueue(batch.queue);
   for (const message of batch.messages) {
     const purge = parsePurgeMessage(message.body);
     const file = purge ? null : parseFileMessage(message.body);
     if (!purge && !file) {
-      console.error("dropping malformed upload message", batch.queue, message.id, JSON.stringify(message.body).slice(0, 200));
+      console.error(
+        "dropping malformed upload message",
+        batch.queue,
+        message.id,
+        JSON.stringify(message.body).slice(0, 200),
+      );
       message.ack();
       continue;
     }
@@ -59,7 +69,9 @@ async function handleFile(env: Env, msg: UploadedFileMessage, attempts: number, 
  */
 async function handlePurge(env: Env, msg: PurgeRouteMessage, dead: boolean): Promise<void> {
   const outcome = await purgeDeletedRoute(env, msg.dongleId, msg.logId);
-  if (outcome.state === "not-deleted") console.error("ignoring purge of a route that is not deleted", msg.dongleId, msg.logId);
+  if (outcome.state === "not-deleted")
+    console.error("ignoring purge of a route that is not deleted", msg.dongleId, msg.logId);
   if (outcome.state === "more" && !dead) await env.UPLOAD_QUEUE.send(msg);
-  if (outcome.state === "more" && dead) console.error("purge from the dead-letter queue left objects behind", msg.dongleId, msg.logId);
+  if (outcome.state === "more" && dead)
+    console.error("purge from the dead-letter queue left objects behind", msg.dongleId, msg.logId);
 }

@@ -13,7 +13,9 @@ import { processingApi } from "./processing";
 export const apiV1 = apiRouter();
 
 apiV1.openAPIRegistry.registerComponent("securitySchemes", "jwt", {
-  type: "apiKey", in: "header", name: "Authorization",
+  type: "apiKey",
+  in: "header",
+  name: "Authorization",
   description: "`JWT <access_token>` (what comma's apps send) or `Bearer <access_token>`",
 });
 
@@ -42,4 +44,7 @@ apiV1.doc31("/api/v1/openapi.json", (c) => ({
 // validatorUrl "none": Swagger UI's online validator badge (an image from validator.swagger.io carrying our spec's
 // URL, on any host but localhost) is off. It is not drawn for OpenAPI 3 documents today, but the docs page must not
 // depend on that to contact nobody else (test/browser/api-docs.test.ts).
-apiV1.get("/api/docs", swaggerUI({ url: "/api/v1/openapi.json", title: "edge-connect API", baseUrl: "/vendor", validatorUrl: "none" }));
+apiV1.get(
+  "/api/docs",
+  swaggerUI({ url: "/api/v1/openapi.json", title: "edge-connect API", baseUrl: "/vendor", validatorUrl: "none" }),
+);

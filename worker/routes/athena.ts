@@ -14,7 +14,12 @@ import { jsonBody } from "../http/params";
 import { loadDeviceFor } from "../services/access";
 import { approveDevice, listPendingDevices, rejectDevice, requireAdmin } from "../services/adoption";
 import {
-  accessNeededFor, connectToDeviceObject, deviceObject, parseRelayBody, relayResponse, relayTimeoutMs,
+  accessNeededFor,
+  connectToDeviceObject,
+  deviceObject,
+  parseRelayBody,
+  relayResponse,
+  relayTimeoutMs,
 } from "../services/athena";
 import { deviceSocketRole, userFromAccessToken, viewerCredentials } from "../services/athena-sockets";
 
@@ -51,7 +56,12 @@ async function relay(c: Context<AppEnv>) {
   const timeoutMs = relayTimeoutMs(c.req.query("timeout"), body);
   await loadDeviceFor(c.var.db, c.var.principal, dongleId, accessNeededFor(call.method));
   const outcome = await deviceObject(c.env, dongleId).relayCall({
-    dongleId, method: call.method, params: call.params, callerId: call.callerId, expiry: call.expiry, timeoutMs,
+    dongleId,
+    method: call.method,
+    params: call.params,
+    callerId: call.callerId,
+    expiry: call.expiry,
+    timeoutMs,
   });
   const { status, body: text } = relayResponse(outcome);
   return c.body(text, status, { "Content-Type": "application/json" });
@@ -100,7 +110,8 @@ async function adminDevice(c: Context<AppEnv>) {
 athenaRoutes.get("/api/v1/devices/:dongle/logs", identify, async (c) => {
   const device = await adminDevice(c);
   const kind = c.req.query("kind") ?? null;
-  if (kind !== null && kind !== "swaglog" && kind !== "stats") throw badRequest("invalid_kind", "kind must be swaglog or stats");
+  if (kind !== null && kind !== "swaglog" && kind !== "stats")
+    throw badRequest("invalid_kind", "kind must be swaglog or stats");
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 50) || 50, 1), 500);
   return c.json(await deviceObject(c.env, device.dongleId).listLogs(device.dongleId, kind, limit));
 });

@@ -16,15 +16,23 @@ export const commaDevices = new Hono<AppEnv>({ strict: false });
 commaDevices.get("/v1/me/devices", async (c) => {
   const user = requireUser(c);
   const shared = c.var.db.select({ id: deviceUsers.dongleId }).from(deviceUsers).where(eq(deviceUsers.userId, user.id));
-  const rows = await c.var.db.select().from(devices).where(or(eq(devices.ownerId, user.id), inArray(devices.dongleId, shared)));
+  const rows = await c.var.db
+    .select()
+    .from(devices)
+    .where(or(eq(devices.ownerId, user.id), inArray(devices.dongleId, shared)));
   return c.json(rows.map((d) => deviceView(c.env, d, { isOwner: d.ownerId === user.id })));
 });
 
 commaDevices.patch("/v1/devices/:dongle", async (c) => {
   const { device, user } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "write");
   const body = await jsonBody<{ alias?: unknown }>(c);
-  if (typeof body?.alias !== "string" || body.alias.length > 100) throw badRequest("invalid_alias", "alias must be a string of at most 100 characters");
-  const [updated] = await c.var.db.update(devices).set({ alias: body.alias.trim() || null }).where(eq(devices.dongleId, device.dongleId)).returning();
+  if (typeof body?.alias !== "string" || body.alias.length > 100)
+    throw badRequest("invalid_alias", "alias must be a string of at most 100 characters");
+  const [updated] = await c.var.db
+    .update(devices)
+    .set({ alias: body.alias.trim() || null })
+    .where(eq(devices.dongleId, device.dongleId))
+    .returning();
   return c.json(deviceView(c.env, updated, { isOwner: updated.ownerId === user?.id }));
 });
 
@@ -71,8 +79,15 @@ commaDevices.get("/v1/me/turn", (c) => {
 commaDevices.get("/v1/prime/subscribe_info", (c) => {
   requireUser(c);
   return c.json({
-    data_connected: null, device_online: false, has_prime: false, is_prime_sim: false, sim_id: null, sim_type: null,
-    sim_usable: null, trial_end_data: null, trial_end_nodata: null,
+    data_connected: null,
+    device_online: false,
+    has_prime: false,
+    is_prime_sim: false,
+    sim_id: null,
+    sim_type: null,
+    sim_usable: null,
+    trial_end_data: null,
+    trial_end_nodata: null,
   });
 });
 commaDevices.get("/v1/prime/subscription", (c) => {

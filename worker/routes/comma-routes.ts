@@ -19,7 +19,15 @@ import { loadRouteFor, parseRouteName, shareSignature } from "../services/route-
 import { deleteRouteFor } from "../services/route-deletion";
 import { routeFiles } from "../services/route-files";
 import { playlistEntries } from "../services/route-video";
-import { DERIVED_FILES, type DerivedFile, type ViewContext, derivedKey, routeSegmentsView, routeUrlToken, routeView } from "../services/route-views";
+import {
+  DERIVED_FILES,
+  type DerivedFile,
+  type ViewContext,
+  derivedKey,
+  routeSegmentsView,
+  routeUrlToken,
+  routeView,
+} from "../services/route-views";
 
 export const commaRoutes = new Hono<AppEnv>({ strict: false });
 
@@ -27,7 +35,10 @@ async function viewContext(c: Context<AppEnv>, fullname: string, userId: string 
   return { env: c.env, origin: publicOrigin(c), userId, share: await shareSignature(c.env, fullname) };
 }
 
-const link = (c: { req: { query(k: string): string | undefined } }) => ({ exp: c.req.query("exp"), sig: c.req.query("sig") });
+const link = (c: { req: { query(k: string): string | undefined } }) => ({
+  exp: c.req.query("exp"),
+  sig: c.req.query("sig"),
+});
 
 commaRoutes.get("/v1/route/:route", async (c) => {
   const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.param("route"), "read", link(c));
@@ -38,7 +49,11 @@ commaRoutes.patch("/v1/route/:route", async (c) => {
   const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.param("route"), "write");
   const body = await jsonBody<{ is_public?: unknown }>(c);
   if (typeof body?.is_public !== "boolean") throw badRequest("invalid_request", "is_public must be a boolean");
-  const [updated] = await c.var.db.update(routes).set({ isPublic: body.is_public }).where(eq(routes.id, route.id)).returning();
+  const [updated] = await c.var.db
+    .update(routes)
+    .set({ isPublic: body.is_public })
+    .where(eq(routes.id, route.id))
+    .returning();
   return c.json(await routeView(updated, await viewContext(c, route.fullname, null)));
 });
 
@@ -53,7 +68,10 @@ commaRoutes.get("/v1/route/:route/share_signature", async (c) => {
   return c.json(await shareSignature(c.env, route.fullname));
 });
 
-for (const [method, preserved] of [["post", true], ["delete", false]] as const) {
+for (const [method, preserved] of [
+  ["post", true],
+  ["delete", false],
+] as const) {
   commaRoutes.on(method.toUpperCase(), "/v1/route/:route/preserve", async (c) => {
     const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.param("route"), "write");
     await c.var.db.update(routes).set({ isPreserved: preserved }).where(eq(routes.id, route.id));
@@ -69,7 +87,10 @@ commaRoutes.get("/v1/route/:route/files", async (c) => {
 commaRoutes.get("/v1/route/:route/qcamera.m3u8", async (c) => {
   const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.param("route"), "read", link(c));
   const entries = await playlistEntries(c.env, c.var.db, publicOrigin(c), route);
-  return c.body(qcameraPlaylist(entries), 200, { "Content-Type": "application/vnd.apple.mpegurl", "Cache-Control": "private, max-age=60" });
+  return c.body(qcameraPlaylist(entries), 200, {
+    "Content-Type": "application/vnd.apple.mpegurl",
+    "Cache-Control": "private, max-age=60",
+  });
 });
 
 /** route.url + "/<segment>/<file>": capability URL, no auth header (comma's apps fetch these plainly). */
@@ -78,8 +99,12 @@ commaRoutes.get("/v1/route/:route/derived/:token/:segment/:file", async (c) => {
   const file = c.req.param("file") as DerivedFile;
   const segment = c.req.param("segment");
   if (!DERIVED_FILES.includes(file) || !/^[0-9]{1,6}$/.test(segment)) throw notFound();
-  if (c.req.param("token") !== (await routeUrlToken(c.env, fullname))) throw notFound("Route not found", "route_not_found");
-  const route = await c.var.db.query.routes.findFirst({ columns: { deletedAt: true }, where: eq(routes.fullname, fullname) });
+  if (c.req.param("token") !== (await routeUrlToken(c.env, fullname)))
+    throw notFound("Route not found", "route_not_found");
+  const route = await c.var.db.query.routes.findFirst({
+    columns: { deletedAt: true },
+    where: eq(routes.fullname, fullname),
+  });
   if (!route || route.deletedAt) throw notFound("Route not found", "route_not_found");
   const res = await serveObject(c.env.MEDIA, derivedKey(dongleId, logId, Number(segment), file), c.req.raw);
   if (!res) throw notFound("This segment has not been processed", "not_processed");
@@ -97,36 +122,79 @@ commaRoutes.get(`${MEDIA_PATH_PREFIX}*`, async (c) => {
 });
 
 /** Route lists of a device: newest first, `created_before`/`created_after` cursors (new-connect pages with limit=10). */
-commaRoutes.get("/v1/devices/:dongle/routes", batchesIdentity(async (c: Context<AppEnv, "/v1/devices/:dongle/routes">) => {
-  const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 20) || 20, 1), 1000);
-  const { userId, drives } = await listDeviceDrives(c.var.db, callerOf(c), c.req.param("dongle"), "created", {
-    createdBefore: numberQuery(c, "created_before"),
-    createdFrom: numberQuery(c, "created_after"),
-  }, limit);
-  const origin = publicOrigin(c);
-  return c.json(await Promise.all(drives.map(async (r) => routeView(r, { env: c.env, origin, userId, share: await shareSignature(c.env, r.fullname) }))));
-}));
+commaRoutes.get(
+  "/v1/devices/:dongle/routes",
+  batchesIdentity(async (c: Context<AppEnv, "/v1/devices/:dongle/routes">) => {
+    const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 20) || 20, 1), 1000);
+    const { userId, drives } = await listDeviceDrives(
+      c.var.db,
+      callerOf(c),
+      c.req.param("dongle"),
+      "created",
+      {
+        createdBefore: numberQuery(c, "created_before"),
+        createdFrom: numberQuery(c, "created_after"),
+      },
+      limit,
+    );
+    const origin = publicOrigin(c);
+    return c.json(
+      await Promise.all(
+        drives.map(async (r) =>
+          routeView(r, { env: c.env, origin, userId, share: await shareSignature(c.env, r.fullname) }),
+        ),
+      ),
+    );
+  }),
+);
 
 commaRoutes.get("/v1/devices/:dongle/routes/preserved", async (c) => {
   const { device, user } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
-  const rows = await c.var.db.select().from(routes)
+  const rows = await c.var.db
+    .select()
+    .from(routes)
     .where(and(eq(routes.dongleId, device.dongleId), isNull(routes.deletedAt), eq(routes.isPreserved, true)))
     .orderBy(desc(routes.createTime));
   const origin = publicOrigin(c);
-  return c.json(await Promise.all(rows.map(async (r) => routeView(r, { env: c.env, origin, userId: user?.id ?? null, share: await shareSignature(c.env, r.fullname) }))));
+  return c.json(
+    await Promise.all(
+      rows.map(async (r) =>
+        routeView(r, { env: c.env, origin, userId: user?.id ?? null, share: await shareSignature(c.env, r.fullname) }),
+      ),
+    ),
+  );
 });
 
 /** comma's official app lists drives through this: start/end (ms) window or one route_str. */
-commaRoutes.get("/v1/devices/:dongle/routes_segments", batchesIdentity(async (c: Context<AppEnv, "/v1/devices/:dongle/routes_segments">) => {
-  const routeStr = c.req.query("route_str");
-  const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
-  const { userId, drives } = await listDeviceDrives(c.var.db, callerOf(c), c.req.param("dongle"), "start", {
-    fullname: routeStr ? parseRouteName(routeStr).fullname : undefined,
-    startFrom: numberQuery(c, "start"),
-    startTo: numberQuery(c, "end"),
-  }, limit);
-  const origin = publicOrigin(c);
-  return c.json(await Promise.all(drives.map(async (r) => routeSegmentsView(r, segmentNumbersOf(r), {
-    env: c.env, origin, userId, share: await shareSignature(c.env, r.fullname),
-  }))));
-}));
+commaRoutes.get(
+  "/v1/devices/:dongle/routes_segments",
+  batchesIdentity(async (c: Context<AppEnv, "/v1/devices/:dongle/routes_segments">) => {
+    const routeStr = c.req.query("route_str");
+    const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
+    const { userId, drives } = await listDeviceDrives(
+      c.var.db,
+      callerOf(c),
+      c.req.param("dongle"),
+      "start",
+      {
+        fullname: routeStr ? parseRouteName(routeStr).fullname : undefined,
+        startFrom: numberQuery(c, "start"),
+        startTo: numberQuery(c, "end"),
+      },
+      limit,
+    );
+    const origin = publicOrigin(c);
+    return c.json(
+      await Promise.all(
+        drives.map(async (r) =>
+          routeSegmentsView(r, segmentNumbersOf(r), {
+            env: c.env,
+            origin,
+            userId,
+            share: await shareSignature(c.env, r.fullname),
+          }),
+        ),
+      ),
+    );
+  }),
+);

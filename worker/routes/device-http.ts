@@ -11,7 +11,12 @@ import { loadDeviceFor } from "../services/access";
 import { deviceView } from "../services/devices";
 import { registerDevice } from "../services/registration";
 import {
-  BATCH_UPLOAD_URL_DEFAULT_DAYS, BATCH_UPLOAD_URL_MAX_DAYS, DEVICE_UPLOAD_URL_TTL_S, assertUploadWanted, parseTarget, signedUploadUrl,
+  BATCH_UPLOAD_URL_DEFAULT_DAYS,
+  BATCH_UPLOAD_URL_MAX_DAYS,
+  DEVICE_UPLOAD_URL_TTL_S,
+  assertUploadWanted,
+  parseTarget,
+  signedUploadUrl,
 } from "../services/uploads";
 
 export const deviceHttp = new Hono<AppEnv>({ strict: false });
@@ -19,7 +24,11 @@ export const deviceHttp = new Hono<AppEnv>({ strict: false });
 deviceHttp.post("/v2/pilotauth", async (c) => {
   const f = await requestFields(c);
   const { dongleId } = await registerDevice(c.var.db, {
-    publicKey: f.public_key, registerToken: f.register_token, serial: f.serial, imei: f.imei, imei2: f.imei2,
+    publicKey: f.public_key,
+    registerToken: f.register_token,
+    serial: f.serial,
+    imei: f.imei,
+    imei2: f.imei2,
     userAgent: c.req.header("User-Agent"),
   });
   return c.json({ dongle_id: dongleId });
@@ -45,12 +54,16 @@ deviceHttp.post("/v1/:dongle/upload_urls", async (c) => {
   }
   const targets = (body.paths as string[]).map(parseTarget);
   const origin = publicOrigin(c);
-  return c.json(await Promise.all(targets.map((t) => signedUploadUrl(c.env, origin, device.dongleId, t, Math.round(days * 86400)))));
+  return c.json(
+    await Promise.all(targets.map((t) => signedUploadUrl(c.env, origin, device.dongleId, t, Math.round(days * 86400)))),
+  );
 });
 
 deviceHttp.get("/v1.1/devices/:dongle", async (c) => {
   const { device, access, user } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
-  return c.json(deviceView(c.env, device, { isOwner: user !== null && access === "owner" && device.ownerId === user.id }));
+  return c.json(
+    deviceView(c.env, device, { isOwner: user !== null && access === "owner" && device.ownerId === user.id }),
+  );
 });
 
 deviceHttp.get("/v1/devices/:dongle/firehose_stats", async (c) => {

@@ -11,37 +11,59 @@ import { cancelImport, importView, initImport, loadImportFor, partsOf, receiveCh
 const UploadId = z.string().max(64).openapi({ description: "From init", example: "9f2c4e1a0b7d4c3e8a6f5d2b1c0e9a87" });
 const Sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters");
 
-const Session = z.object({
-  upload_id: UploadId,
-  dongle_id: z.string(),
-  path: z.string().openapi({ example: "0000001a--c20ba54385--3/rlog.zst" }),
-  key: z.string().openapi({ description: "Where the file will live in storage once complete" }),
-  size: z.number().int(),
-  sha256: z.string(),
-  chunk_size: z.number().int().openapi({ description: "Length of every part but the last (which holds the rest)" }),
-  chunk_count: z.number().int(),
-  state: z.enum(["open", "completing", "completed", "failed"]),
-  expires_at: z.number().int().openapi({ description: "unix seconds; resume before this" }),
-  received: z.array(z.number().int()).openapi({ description: "Part numbers stored so far: send the others" }),
-}).openapi("ImportUpload");
+const Session = z
+  .object({
+    upload_id: UploadId,
+    dongle_id: z.string(),
+    path: z.string().openapi({ example: "0000001a--c20ba54385--3/rlog.zst" }),
+    key: z.string().openapi({ description: "Where the file will live in storage once complete" }),
+    size: z.number().int(),
+    sha256: z.string(),
+    chunk_size: z.number().int().openapi({ description: "Length of every part but the last (which holds the rest)" }),
+    chunk_count: z.number().int(),
+    state: z.enum(["open", "completing", "completed", "failed"]),
+    expires_at: z.number().int().openapi({ description: "unix seconds; resume before this" }),
+    received: z.array(z.number().int()).openapi({ description: "Part numbers stored so far: send the others" }),
+  })
+  .openapi("ImportUpload");
 
-const InitRequest = z.object({
-  dongle_id: z.string().max(64),
-  path: z.string().max(300).openapi({ description: "Device upload path: `<log_id>--<seg>/<file>`, `boot/<id>` or `crash/<name>`", example: "2024-05-01--10-00-00--3/qlog.bz2" }),
-  size: z.number().int().min(1).openapi({ description: `Bytes; at most ${MAX_IMPORT_SIZE}` }),
-  sha256: Sha256.openapi({ description: "Hex SHA-256 of the whole file, checked on complete" }),
-  chunk_size: z.number().int().min(1).optional().openapi({
-    description: `Preferred part size; the server clamps it to R2's rules (≥ ${MIN_PART_SIZE} bytes, ≤ ${MAX_PARTS} parts) and answers the size to use`,
-  }),
-}).openapi("ImportInitRequest");
+const InitRequest = z
+  .object({
+    dongle_id: z.string().max(64),
+    path: z.string().max(300).openapi({
+      description: "Device upload path: `<log_id>--<seg>/<file>`, `boot/<id>` or `crash/<name>`",
+      example: "2024-05-01--10-00-00--3/qlog.bz2",
+    }),
+    size: z
+      .number()
+      .int()
+      .min(1)
+      .openapi({ description: `Bytes; at most ${MAX_IMPORT_SIZE}` }),
+    sha256: Sha256.openapi({ description: "Hex SHA-256 of the whole file, checked on complete" }),
+    chunk_size: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .openapi({
+        description: `Preferred part size; the server clamps it to R2's rules (≥ ${MIN_PART_SIZE} bytes, ≤ ${MAX_PARTS} parts) and answers the size to use`,
+      }),
+  })
+  .openapi("ImportInitRequest");
 
 const Completed = z.object({ key: z.string(), size: z.number().int(), sha256: z.string() }).openapi("ImportResult");
 
 /** Error responses with the codes each status carries here, so the spec documents them. */
 function errorsWith(codes: Record<number, string>) {
-  return Object.fromEntries(Object.entries(codes).map(([status, description]) => [status, {
-    description, content: { "application/json": { schema: ErrorSchema } },
-  }]));
+  return Object.fromEntries(
+    Object.entries(codes).map(([status, description]) => [
+      status,
+      {
+        description,
+        content: { "application/json": { schema: ErrorSchema } },
+      },
+    ]),
+  );
 }
 
 const authErrors = {
@@ -54,32 +76,47 @@ const idParam = { params: z.object({ upload_id: UploadId }) };
 const tags = ["imports"];
 
 const initRoute = createRoute({
-  method: "post", path: "/api/v1/upload/init", tags, security: userAuth,
+  method: "post",
+  path: "/api/v1/upload/init",
+  tags,
+  security: userAuth,
   summary: "Start (or resume) a chunked import of one device file",
-  description: "Needs write access to the device. Calling it again for the same dongle, path, size and sha256 while "
-    + "that upload is open returns the same upload with the parts already received, so an interrupted import resumes.",
+  description:
+    "Needs write access to the device. Calling it again for the same dongle, path, size and sha256 while " +
+    "that upload is open returns the same upload with the parts already received, so an interrupted import resumes.",
   request: jsonBody(InitRequest),
   responses: {
     200: jsonContent(Session, "The upload to send parts to"),
     ...errorsWith({
-      400: "`invalid_request`, `invalid_json`, `invalid_path`", ...authErrors,
-      409: "`route_deleted`: the route was deleted and cannot come back", 413: "`file_too_large`",
+      400: "`invalid_request`, `invalid_json`, `invalid_path`",
+      ...authErrors,
+      409: "`route_deleted`: the route was deleted and cannot come back",
+      413: "`file_too_large`",
     }),
   },
 });
 
 const statusRoute = createRoute({
-  method: "get", path: "/api/v1/upload/{upload_id}", tags, security: userAuth,
+  method: "get",
+  path: "/api/v1/upload/{upload_id}",
+  tags,
+  security: userAuth,
   summary: "An upload's state and the parts received (for resuming)",
   request: idParam,
   responses: { 200: jsonContent(Session, "The upload"), ...errorsWith(authErrors) },
 });
 
 const chunkResponses = {
-  200: jsonContent(z.object({ part: z.number().int(), size: z.number().int(), received: z.array(z.number().int()) }).openapi("ImportChunk"), "Part stored"),
+  200: jsonContent(
+    z
+      .object({ part: z.number().int(), size: z.number().int(), received: z.array(z.number().int()) })
+      .openapi("ImportChunk"),
+    "Part stored",
+  ),
   ...errorsWith({
-    400: "`invalid_request`, `invalid_part`, `chunk_size_mismatch` (a part's length is fixed: chunk_size, the last one the rest), "
-      + "`incomplete_chunk`, `invalid_digest`, `chunk_checksum_mismatch` (send the part again)",
+    400:
+      "`invalid_request`, `invalid_part`, `chunk_size_mismatch` (a part's length is fixed: chunk_size, the last one the rest), " +
+      "`incomplete_chunk`, `invalid_digest`, `chunk_checksum_mismatch` (send the part again)",
     ...authErrors,
     409: "`upload_completed`, `upload_busy` (a complete is running or was interrupted: call complete)",
     ...endedErrors,
@@ -89,32 +126,43 @@ const chunkResponses = {
 const chunkBody = {
   body: {
     required: true,
-    description: "The part's bytes, streamed. Optional integrity check of this part: `Content-Digest: sha-256=:<base64>:` "
-      + "(RFC 9530) or `X-Content-SHA256: <hex>`. Re-sending a part replaces it.",
+    description:
+      "The part's bytes, streamed. Optional integrity check of this part: `Content-Digest: sha-256=:<base64>:` " +
+      "(RFC 9530) or `X-Content-SHA256: <hex>`. Re-sending a part replaces it.",
     content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
   },
 };
 const PartNumber = z.coerce.number().int().min(1).max(MAX_PARTS).openapi({ description: "1-based part number" });
 
 const chunkRoute = createRoute({
-  method: "put", path: "/api/v1/upload/{upload_id}/chunk", tags, security: userAuth,
+  method: "put",
+  path: "/api/v1/upload/{upload_id}/chunk",
+  tags,
+  security: userAuth,
   summary: "Upload one part",
   request: { ...idParam, query: z.object({ part: PartNumber }), ...chunkBody },
   responses: chunkResponses,
 });
 
 const chunkAliasRoute = createRoute({
-  method: "put", path: "/api/v1/upload/{upload_id}/chunk/{part}", tags, security: userAuth,
+  method: "put",
+  path: "/api/v1/upload/{upload_id}/chunk/{part}",
+  tags,
+  security: userAuth,
   summary: "Upload one part (part number in the path)",
   request: { params: z.object({ upload_id: UploadId, part: PartNumber }), ...chunkBody },
   responses: chunkResponses,
 });
 
 const completeRoute = createRoute({
-  method: "post", path: "/api/v1/upload/{upload_id}/complete", tags, security: userAuth,
+  method: "post",
+  path: "/api/v1/upload/{upload_id}/complete",
+  tags,
+  security: userAuth,
   summary: "Assemble the parts, verify size and SHA-256, then process the file like a device upload",
-  description: "Idempotent: completing a completed upload answers the same result. On a checksum mismatch nothing is "
-    + "stored or recorded and the upload ends (start a new one).",
+  description:
+    "Idempotent: completing a completed upload answers the same result. On a checksum mismatch nothing is " +
+    "stored or recorded and the upload ends (start a new one).",
   request: idParam,
   responses: {
     200: jsonContent(Completed, "Stored, booked and queued for processing"),
@@ -128,7 +176,10 @@ const completeRoute = createRoute({
 });
 
 const cancelRoute = createRoute({
-  method: "post", path: "/api/v1/upload/{upload_id}/cancel", tags, security: userAuth,
+  method: "post",
+  path: "/api/v1/upload/{upload_id}/cancel",
+  tags,
+  security: userAuth,
   summary: "Abort an upload and forget it",
   request: idParam,
   responses: {
@@ -147,11 +198,23 @@ async function chunk(c: Context<AppEnv>, id: string, part: number) {
 export const importsApi = apiRouter()
   .openapi(initRoute, async (c) => {
     const row = await initImport(c.env, c.var.db, requireUser(c), c.req.valid("json"));
-    return c.json(importView(row, (await partsOf(c.var.db, row.id)).map((p) => p.partNumber)), 200);
+    return c.json(
+      importView(
+        row,
+        (await partsOf(c.var.db, row.id)).map((p) => p.partNumber),
+      ),
+      200,
+    );
   })
   .openapi(statusRoute, async (c) => {
     const row = await loadImportFor(c.var.db, requireUser(c), c.req.valid("param").upload_id);
-    return c.json(importView(row, (await partsOf(c.var.db, row.id)).map((p) => p.partNumber)), 200);
+    return c.json(
+      importView(
+        row,
+        (await partsOf(c.var.db, row.id)).map((p) => p.partNumber),
+      ),
+      200,
+    );
   })
   .openapi(chunkRoute, (c) => chunk(c, c.req.valid("param").upload_id, c.req.valid("query").part))
   .openapi(chunkAliasRoute, (c) => chunk(c, c.req.valid("param").upload_id, c.req.valid("param").part))

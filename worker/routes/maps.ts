@@ -15,7 +15,16 @@ import { nearestPlace, searchPlaces } from "../services/geocode";
 import { mapFont } from "../services/map-fonts";
 import { parseTheme, styleJson } from "../services/map-style";
 import { fetchRoute, parseLngLat } from "../services/routing";
-import { assertServable, hotTile, openArchive, readTile, tileEtag, tileJson, type Archive, type TileRead } from "../services/tiles";
+import {
+  assertServable,
+  hotTile,
+  openArchive,
+  readTile,
+  tileEtag,
+  tileJson,
+  type Archive,
+  type TileRead,
+} from "../services/tiles";
 
 export const mapRoutes = new Hono<AppEnv>({ strict: false });
 
@@ -57,7 +66,9 @@ async function cachedTile(c: Context<AppEnv>, archive: Archive, z: number, x: nu
   const etag = tileEtag(archive, z, x, y);
   const hot = hotTile(archive, z, x, y);
   if (hot) return { kind: "tile", data: hot, etag };
-  const cacheKey = new Request(`${new URL(c.req.url).origin}/api/v1/maps/tiles/${z}/${x}/${y}.mvt?v=${encodeURIComponent(archive.etag)}`);
+  const cacheKey = new Request(
+    `${new URL(c.req.url).origin}/api/v1/maps/tiles/${z}/${x}/${y}.mvt?v=${encodeURIComponent(archive.etag)}`,
+  );
   const cached = await caches.default.match(cacheKey);
   if (cached) return { kind: "tile", data: await cached.arrayBuffer(), etag };
   const tile = await readTile(archive, z, x, y);
@@ -78,7 +89,10 @@ mapRoutes.get("/api/v1/maps/tiles.json", async (c) => {
 
 mapRoutes.get("/api/v1/maps/style.json", (c) => {
   const theme = parseTheme(c.req.query("theme"));
-  return c.body(styleJson(theme, publicOrigin(c)), 200, { "Content-Type": "application/json", "Cache-Control": SHORT_CACHE_CONTROL });
+  return c.body(styleJson(theme, publicOrigin(c)), 200, {
+    "Content-Type": "application/json",
+    "Cache-Control": SHORT_CACHE_CONTROL,
+  });
 });
 
 const fontEtags = new Map<string, string>();
@@ -123,7 +137,8 @@ mapRoutes.get("/api/v1/maps/route", async (c) => {
 function numberParam(c: Context<AppEnv>, name: string, maxAbs: number): number {
   const raw = c.req.query(name);
   const v = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
-  if (!Number.isFinite(v) || Math.abs(v) > maxAbs) throw badRequest("invalid_coordinates", `${name} must be a number within ±${maxAbs}`);
+  if (!Number.isFinite(v) || Math.abs(v) > maxAbs)
+    throw badRequest("invalid_coordinates", `${name} must be a number within ±${maxAbs}`);
   return v;
 }
 
@@ -131,6 +146,7 @@ function intParam(c: Context<AppEnv>, name: string, fallback: number, min: numbe
   const raw = c.req.query(name);
   if (raw === undefined || raw === "") return fallback;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw badRequest("invalid_parameter", `${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw badRequest("invalid_parameter", `${name} must be an integer from ${min} to ${max}`);
   return v;
 }

@@ -30,15 +30,26 @@ signinRoutes.get("/login", (c) => {
 
 signinRoutes.post("/login", async (c) => {
   const f = await requestFields(c);
-  const target = appAuthUrl(c.env, publicOrigin(c), f.app?.includes("://") ? f.app : f.app ? `https://${f.app}` : publicOrigin(c));
+  const target = appAuthUrl(
+    c.env,
+    publicOrigin(c),
+    f.app?.includes("://") ? f.app : f.app ? `https://${f.app}` : publicOrigin(c),
+  );
   if (!target) return c.html(page("", "This app is not allowed to sign in here (ALLOWED_ORIGINS)."), 400);
   try {
-    const { user } = await login(c.env, c.var.db, f.email ?? "", f.password ?? "", c.req.header("CF-Connecting-IP") ?? "unknown");
+    const { user } = await login(
+      c.env,
+      c.var.db,
+      f.email ?? "",
+      f.password ?? "",
+      c.req.header("CF-Connecting-IP") ?? "unknown",
+    );
     target.searchParams.set("code", await createSigninCode(c.var.db, user.id));
     target.searchParams.set("provider", "password");
     return c.redirect(target.toString(), 302);
   } catch (err) {
-    if (err instanceof ApiError && err.status < 500) return c.html(page(f.app ?? "", err.message), err.status as 401 | 429);
+    if (err instanceof ApiError && err.status < 500)
+      return c.html(page(f.app ?? "", err.message), err.status as 401 | 429);
     throw err;
   }
 });

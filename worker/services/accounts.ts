@@ -31,15 +31,26 @@ export function publicUser(user: UserRow) {
 async function issueTokens(env: Env, db: Db, userId: string, familyId = randomHex(16)): Promise<TokenPair> {
   const refresh = `${randomHex(32)}`;
   await db.insert(refreshTokens).values({
-    id: randomHex(16), userId, familyId, tokenHash: await sha256Hex(refresh), expiresAt: nowSeconds() + REFRESH_TOKEN_TTL_S,
+    id: randomHex(16),
+    userId,
+    familyId,
+    tokenHash: await sha256Hex(refresh),
+    expiresAt: nowSeconds() + REFRESH_TOKEN_TTL_S,
   });
-  return { access_token: await signAccessToken(env, userId), refresh_token: refresh, expires_in: ACCESS_TOKEN_TTL_S, token_type: "JWT" };
+  return {
+    access_token: await signAccessToken(env, userId),
+    refresh_token: refresh,
+    expires_in: ACCESS_TOKEN_TTL_S,
+    token_type: "JWT",
+  };
 }
 
 export async function registerUser(env: Env, db: Db, input: { email: string; password: string; name?: string | null }) {
-  if (env.ENABLE_REGISTRATION === "false") throw forbidden("Registration is closed on this server", "registration_closed");
+  if (env.ENABLE_REGISTRATION === "false")
+    throw forbidden("Registration is closed on this server", "registration_closed");
   const email = input.email.trim().toLowerCase();
-  if (!EMAIL_RE.test(email) || email.length > 254) throw badRequest("invalid_email", "A valid email address is required");
+  if (!EMAIL_RE.test(email) || email.length > 254)
+    throw badRequest("invalid_email", "A valid email address is required");
   const problem = passwordProblem(input.password, email);
   if (problem) throw badRequest("weak_password", problem);
   const existing = await db.query.users.findFirst({ columns: { id: true }, where: eq(users.email, email) });
@@ -48,7 +59,8 @@ export async function registerUser(env: Env, db: Db, input: { email: string; pas
   const id = randomHex(8);
   const passwordHash = await hashPassword(input.password);
   // The very first account administers the server. A unique index on email settles concurrent sign-ups.
-  const inserted = await db.insert(users)
+  const inserted = await db
+    .insert(users)
     .values({ id, email, name: input.name?.trim() || null, passwordHash, role: n === 0 ? "admin" : "user" })
     .onConflictDoNothing()
     .returning();
@@ -56,7 +68,13 @@ export async function registerUser(env: Env, db: Db, input: { email: string; pas
   return { user: inserted[0], tokens: await issueTokens(env, db, id) };
 }
 
-export async function login(env: Env, db: Db, email: string, password: string, ip: string): Promise<{ user: UserRow; tokens: TokenPair }> {
+export async function login(
+  env: Env,
+  db: Db,
+  email: string,
+  password: string,
+  ip: string,
+): Promise<{ user: UserRow; tokens: TokenPair }> {
   const normalised = email.trim().toLowerCase();
   await assertLoginAllowed(db, normalised, ip);
   const user = await db.query.users.findFirst({ where: eq(users.email, normalised) });
@@ -72,7 +90,9 @@ export async function login(env: Env, db: Db, email: string, password: string, i
 
 export async function refresh(env: Env, db: Db, refreshToken: string): Promise<TokenPair> {
   if (!refreshToken) throw badRequest("missing_refresh_token", "refresh_token is required");
-  const row = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, await sha256Hex(refreshToken)) });
+  const row = await db.query.refreshTokens.findFirst({
+    where: eq(refreshTokens.tokenHash, await sha256Hex(refreshToken)),
+  });
   if (!row || row.familyId.startsWith("signin:")) throw unauthorized("Unknown refresh token", "invalid_refresh_token");
   if (row.revokedAt) throw unauthorized("Refresh token was revoked", "invalid_refresh_token");
   if (row.usedAt) {
@@ -81,7 +101,9 @@ export async function refresh(env: Env, db: Db, refreshToken: string): Promise<T
   }
   if (row.expiresAt < nowSeconds()) throw unauthorized("Refresh token expired", "refresh_token_expired");
   // Claim the token atomically so two concurrent refreshes cannot both succeed.
-  const claimed = await db.update(refreshTokens).set({ usedAt: nowSeconds() })
+  const claimed = await db
+    .update(refreshTokens)
+    .set({ usedAt: nowSeconds() })
     .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.usedAt)))
     .returning({ id: refreshTokens.id });
   if (!claimed.length) {
@@ -92,12 +114,17 @@ export async function refresh(env: Env, db: Db, refreshToken: string): Promise<T
 }
 
 async function revokeFamily(db: Db, familyId: string) {
-  await db.update(refreshTokens).set({ revokedAt: nowSeconds() }).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+  await db
+    .update(refreshTokens)
+    .set({ revokedAt: nowSeconds() })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
 }
 
 export async function logout(db: Db, refreshToken: string | undefined): Promise<void> {
   if (!refreshToken) return;
-  const row = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, await sha256Hex(refreshToken)) });
+  const row = await db.query.refreshTokens.findFirst({
+    where: eq(refreshTokens.tokenHash, await sha256Hex(refreshToken)),
+  });
   if (row) await revokeFamily(db, row.familyId);
 }
 
@@ -108,7 +135,11 @@ export async function logout(db: Db, refreshToken: string | undefined): Promise<
  * Access tokens already issued stay valid until they expire (1 h): they are stateless JWTs.
  */
 export async function changePassword(
-  env: Env, db: Db, user: UserRow, input: { current_password: string; new_password: string }, ip: string,
+  env: Env,
+  db: Db,
+  user: UserRow,
+  input: { current_password: string; new_password: string },
+  ip: string,
 ): Promise<TokenPair> {
   await assertLoginAllowed(db, user.email, ip);
   if (!(await verifyPassword(input.current_password, user.passwordHash))) {
@@ -121,7 +152,10 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.new_password);
   await db.batch([
     db.update(users).set({ passwordHash }).where(eq(users.id, user.id)),
-    db.update(refreshTokens).set({ revokedAt: nowSeconds() }).where(and(eq(refreshTokens.userId, user.id), isNull(refreshTokens.revokedAt))),
+    db
+      .update(refreshTokens)
+      .set({ revokedAt: nowSeconds() })
+      .where(and(eq(refreshTokens.userId, user.id), isNull(refreshTokens.revokedAt))),
   ]);
   await clearAccountFailures(db, user.email);
   return issueTokens(env, db, user.id);

@@ -27,12 +27,14 @@ export const CLOSE_REJECTED = 4003;
  */
 export async function unknownDeviceRole(db: Db, dongleId: string, token: string): Promise<"pending" | "adopt"> {
   const pending = await db.query.pendingDevices.findFirst({ where: eq(pendingDevices.dongleId, dongleId) });
-  if (pending?.state === "rejected") throw forbidden("This device was rejected by the server administrator", "device_rejected");
+  if (pending?.state === "rejected")
+    throw forbidden("This device was rejected by the server administrator", "device_rejected");
   if (pending) {
     try {
       await verifyDeviceJwt(token, pending.publicKey);
     } catch (err) {
-      if (err instanceof DeviceJwtError) throw unauthorized("Device token does not match the key on record", "invalid_device_token");
+      if (err instanceof DeviceJwtError)
+        throw unauthorized("Device token does not match the key on record", "invalid_device_token");
       throw err;
     }
     await db.update(pendingDevices).set({ lastSeen: nowSeconds() }).where(eq(pendingDevices.dongleId, dongleId));
@@ -40,7 +42,8 @@ export async function unknownDeviceRole(db: Db, dongleId: string, token: string)
   }
   // Cheap checks before spending a DO on it: the key is unknown, but an expired token is expired either way.
   const exp = peekDeviceClaims(token)?.payload.exp;
-  if (typeof exp === "number" && exp + CLOCK_LEEWAY_S < nowSeconds()) throw unauthorized("Device token expired", "invalid_device_token");
+  if (typeof exp === "number" && exp + CLOCK_LEEWAY_S < nowSeconds())
+    throw unauthorized("Device token expired", "invalid_device_token");
   const [{ n }] = await db.select({ n: count() }).from(pendingDevices).where(eq(pendingDevices.state, "pending"));
   if (n >= MAX_PENDING_DEVICES) throw new ApiError(503, "adoption_full", "Too many devices are waiting for approval");
   return "adopt";
@@ -53,33 +56,57 @@ export function requireAdmin(user: UserRow): void {
 export async function listPendingDevices(db: Db) {
   const rows = await db.query.pendingDevices.findMany({ orderBy: (t, { desc }) => [desc(t.firstSeen)] });
   return rows.map((r) => ({
-    dongle_id: r.dongleId, state: r.state, public_key: r.publicKey, key_algorithm: r.keyAlgorithm,
-    first_seen: r.firstSeen, last_seen: r.lastSeen, decided_at: r.decidedAt,
+    dongle_id: r.dongleId,
+    state: r.state,
+    public_key: r.publicKey,
+    key_algorithm: r.keyAlgorithm,
+    first_seen: r.firstSeen,
+    last_seen: r.lastSeen,
+    decided_at: r.decidedAt,
   }));
 }
 
 async function findPending(db: Db, dongleId: string) {
-  const row = await db.query.pendingDevices.findFirst({ where: and(eq(pendingDevices.dongleId, dongleId), eq(pendingDevices.state, "pending")) });
+  const row = await db.query.pendingDevices.findFirst({
+    where: and(eq(pendingDevices.dongleId, dongleId), eq(pendingDevices.state, "pending")),
+  });
   if (!row) throw notFound("No device with this dongle id is waiting for approval", "pending_device_not_found");
   return row;
 }
 
 /** Turns a pending device into a registered (unpaired) one, then makes its socket reconnect as such. */
-export async function approveDevice(env: Env, db: Db, dongleId: string): Promise<{ dongle_id: string; approved: true }> {
+export async function approveDevice(
+  env: Env,
+  db: Db,
+  dongleId: string,
+): Promise<{ dongle_id: string; approved: true }> {
   const row = await findPending(db, dongleId);
-  const clash = await db.query.devices.findFirst({ columns: { dongleId: true }, where: eq(devices.publicKey, row.publicKey) });
+  const clash = await db.query.devices.findFirst({
+    columns: { dongleId: true },
+    where: eq(devices.publicKey, row.publicKey),
+  });
   if (clash) throw new ApiError(409, "key_registered", `This key is already registered as ${clash.dongleId}`);
   await db.batch([
-    db.insert(devices).values({ dongleId, publicKey: row.publicKey, keyAlgorithm: row.keyAlgorithm, lastSeen: row.lastSeen }),
+    db
+      .insert(devices)
+      .values({ dongleId, publicKey: row.publicKey, keyAlgorithm: row.keyAlgorithm, lastSeen: row.lastSeen }),
     db.delete(pendingDevices).where(eq(pendingDevices.dongleId, dongleId)),
   ]);
   await deviceObject(env, dongleId).closeDeviceSocket(CLOSE_APPROVED, "approved: reconnect");
   return { dongle_id: dongleId, approved: true };
 }
 
-export async function rejectDevice(env: Env, db: Db, admin: UserRow, dongleId: string): Promise<{ dongle_id: string; rejected: true }> {
+export async function rejectDevice(
+  env: Env,
+  db: Db,
+  admin: UserRow,
+  dongleId: string,
+): Promise<{ dongle_id: string; rejected: true }> {
   await findPending(db, dongleId);
-  await db.update(pendingDevices).set({ state: "rejected", decidedBy: admin.id, decidedAt: nowSeconds() }).where(eq(pendingDevices.dongleId, dongleId));
+  await db
+    .update(pendingDevices)
+    .set({ state: "rejected", decidedBy: admin.id, decidedAt: nowSeconds() })
+    .where(eq(pendingDevices.dongleId, dongleId));
   await deviceObject(env, dongleId).closeDeviceSocket(CLOSE_REJECTED, "rejected");
   return { dongle_id: dongleId, rejected: true };
 }

@@ -20,19 +20,27 @@ export const APP_ACCESS_TOKEN_TTL_S = 30 * 24 * 3600;
 export async function createSigninCode(db: Db, userId: string): Promise<string> {
   const code = randomHex(24);
   await db.insert(refreshTokens).values({
-    id: randomHex(16), userId, familyId: SIGNIN_FAMILY_PREFIX + randomHex(8), tokenHash: await sha256Hex(code),
+    id: randomHex(16),
+    userId,
+    familyId: SIGNIN_FAMILY_PREFIX + randomHex(8),
+    tokenHash: await sha256Hex(code),
     expiresAt: nowSeconds() + SIGNIN_CODE_TTL_S,
   });
   return code;
 }
 
 export async function exchangeSigninCode(env: Env, db: Db, code: string): Promise<{ access_token: string }> {
-  const row = code ? await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, await sha256Hex(code)) }) : undefined;
+  const row = code
+    ? await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, await sha256Hex(code)) })
+    : undefined;
   if (!row || !row.familyId.startsWith(SIGNIN_FAMILY_PREFIX) || row.revokedAt || row.expiresAt < nowSeconds()) {
     throw unauthorized("The sign-in code is invalid or expired", "invalid_code");
   }
-  const claimed = await db.update(refreshTokens).set({ usedAt: nowSeconds() })
-    .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.usedAt))).returning({ id: refreshTokens.id });
+  const claimed = await db
+    .update(refreshTokens)
+    .set({ usedAt: nowSeconds() })
+    .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.usedAt)))
+    .returning({ id: refreshTokens.id });
   if (!claimed.length) throw unauthorized("The sign-in code was already used", "invalid_code");
   return { access_token: await signAccessToken(env, row.userId, APP_ACCESS_TOKEN_TTL_S) };
 }
@@ -51,5 +59,8 @@ export function appAuthUrl(env: Env, ownOrigin: string, requested: string | unde
 }
 
 export function allowedOrigins(env: Env): string[] {
-  return (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean);
+  return (env.ALLOWED_ORIGINS ?? "")
+    .split(",")
+    .map((o) => o.trim().replace(/\/+$/, ""))
+    .filter(Boolean);
 }

@@ -18,13 +18,17 @@ import { accountGone } from "./access";
 import { unknownDeviceRole } from "./adoption";
 import { verifyAccessToken } from "./user-tokens";
 
-export async function deviceSocketRole(c: Context<AppEnv>, dongleId: string): Promise<{ role: Exclude<ConnectRole, "viewer">; token: string }> {
+export async function deviceSocketRole(
+  c: Context<AppEnv>,
+  dongleId: string,
+): Promise<{ role: Exclude<ConnectRole, "viewer">; token: string }> {
   const token = tokenFromRequest(c.req.raw);
   if (!token) throw unauthorized("Device token required (Cookie: jwt=<token>)");
   const peek = peekDeviceClaims(token);
   if (!peek) throw unauthorized("Malformed token", "invalid_token");
   if (peek.alg === "HS256") throw forbidden("This endpoint is for devices", "device_required");
-  if (peek.payload.identity !== dongleId) throw forbidden("Token identity does not match the dongle in the path", "identity_mismatch");
+  if (peek.payload.identity !== dongleId)
+    throw forbidden("Token identity does not match the dongle in the path", "identity_mismatch");
   try {
     const device = await authenticateDevice(c, token, dongleId);
     if (device.blocked) throw forbidden("This device was blocked by the server administrator", "device_blocked");
@@ -39,7 +43,10 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** The viewer's token and the subprotocol to answer with (a browser that offered protocols requires one back). */
 export function viewerCredentials(req: Request): { token: string | null; protocol: string | null } {
-  const offered = (req.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  const offered = (req.headers.get("Sec-WebSocket-Protocol") ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   const fromProtocol = offered.find((p) => JWT_SHAPE.test(p)) ?? null;
   const protocol = offered.find((p) => p !== fromProtocol) ?? fromProtocol;
   const token = tokenFromRequest(req) ?? new URL(req.url).searchParams.get("token") ?? fromProtocol;

@@ -16,9 +16,23 @@ export const MAX_TIMEOUT_S = 120;
  * Everything else changes the device (uploads, cancel, setRouteViewed, nav, clips, streams) and needs write.
  */
 export const READ_ONLY_METHODS: ReadonlySet<string> = new Set([
-  "echo", "getVersion", "getMessage", "listDataDirectory", "listUploadQueue", "getPublicKey",
-  "getSshAuthorizedKeys", "getGithubUsername", "getSimInfo", "getNetworkType", "getNetworkMetered", "getNetworks",
-  "getNotCar", "takeSnapshot", "getFirehoseMode", "getClipState", "getClipChunk",
+  "echo",
+  "getVersion",
+  "getMessage",
+  "listDataDirectory",
+  "listUploadQueue",
+  "getPublicKey",
+  "getSshAuthorizedKeys",
+  "getGithubUsername",
+  "getSimInfo",
+  "getNetworkType",
+  "getNetworkMetered",
+  "getNetworks",
+  "getNotCar",
+  "takeSnapshot",
+  "getFirehoseMode",
+  "getClipState",
+  "getClipChunk",
 ]);
 
 /**
@@ -47,7 +61,8 @@ export function relayTimeoutMs(query: string | undefined, body: unknown): number
   const raw = query ?? fromBody;
   if (raw === undefined || raw === null || raw === "") return DEFAULT_TIMEOUT_S * 1000;
   const s = Number(raw);
-  if (!Number.isFinite(s) || s <= 0) throw badRequest("invalid_timeout", `timeout must be 1 to ${MAX_TIMEOUT_S} seconds`);
+  if (!Number.isFinite(s) || s <= 0)
+    throw badRequest("invalid_timeout", `timeout must be 1 to ${MAX_TIMEOUT_S} seconds`);
   return Math.round(Math.min(Math.max(s, 1), MAX_TIMEOUT_S) * 1000);
 }
 
@@ -76,8 +91,17 @@ export function deviceObject(env: Env, dongleId: string) {
 }
 
 /** Hands an authenticated upgrade to the dongle's DeviceObject, with the role the Worker decided. */
-export function connectToDeviceObject(env: Env, dongleId: string, role: ConnectRole, extra: { token?: string; userId?: string } = {}) {
-  const headers = new Headers({ Upgrade: "websocket", [CONNECT_HEADERS.role]: role, [CONNECT_HEADERS.dongle]: dongleId });
+export function connectToDeviceObject(
+  env: Env,
+  dongleId: string,
+  role: ConnectRole,
+  extra: { token?: string; userId?: string } = {},
+) {
+  const headers = new Headers({
+    Upgrade: "websocket",
+    [CONNECT_HEADERS.role]: role,
+    [CONNECT_HEADERS.dongle]: dongleId,
+  });
   if (extra.token) headers.set(CONNECT_HEADERS.token, extra.token);
   if (extra.userId) headers.set(CONNECT_HEADERS.user, extra.userId);
   return deviceObject(env, dongleId).fetch(new Request("https://device-object/connect", { headers }));

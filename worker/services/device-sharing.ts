@@ -9,9 +9,14 @@ export type SharePermission = "read" | "write";
 const COMMA_PERMISSION = { read: "read_access", write: "write_access" } as const;
 
 export async function listDeviceUsers(db: Db, device: DeviceRow) {
-  const shares = await db.select({ email: users.email, permission: deviceUsers.permission })
-    .from(deviceUsers).innerJoin(users, eq(users.id, deviceUsers.userId)).where(eq(deviceUsers.dongleId, device.dongleId));
-  const owner = device.ownerId ? await db.query.users.findFirst({ columns: { email: true }, where: eq(users.id, device.ownerId) }) : undefined;
+  const shares = await db
+    .select({ email: users.email, permission: deviceUsers.permission })
+    .from(deviceUsers)
+    .innerJoin(users, eq(users.id, deviceUsers.userId))
+    .where(eq(deviceUsers.dongleId, device.dongleId));
+  const owner = device.ownerId
+    ? await db.query.users.findFirst({ columns: { email: true }, where: eq(users.id, device.ownerId) })
+    : undefined;
   return [
     ...(owner ? [{ email: owner.email, permission: "owner" as const }] : []),
     ...shares.map((s) => ({ email: s.email, permission: COMMA_PERMISSION[s.permission] })),
@@ -30,7 +35,9 @@ export async function addDeviceUser(db: Db, device: DeviceRow, email: unknown, p
   const perm: SharePermission = permission === "write" || permission === "write_access" ? "write" : "read";
   const user = await userByEmail(db, email);
   if (user.id === device.ownerId) throw badRequest("already_owner", "This account owns the device");
-  await db.insert(deviceUsers).values({ dongleId: device.dongleId, userId: user.id, permission: perm })
+  await db
+    .insert(deviceUsers)
+    .values({ dongleId: device.dongleId, userId: user.id, permission: perm })
     .onConflictDoUpdate({ target: [deviceUsers.dongleId, deviceUsers.userId], set: { permission: perm } });
 }
 

@@ -26,11 +26,23 @@ interface Sums {
 }
 
 const ZERO: Sums = {
-  routes: 0, distance: 0, durationMs: 0, timedDistance: 0, timedMs: 0, known: 0, engagedMs: 0,
-  shareEngagedMs: 0, shareMs: 0, alerts: 0, userFlags: 0, engagements: 0, disengagements: 0,
+  routes: 0,
+  distance: 0,
+  durationMs: 0,
+  timedDistance: 0,
+  timedMs: 0,
+  known: 0,
+  engagedMs: 0,
+  shareEngagedMs: 0,
+  shareMs: 0,
+  alerts: 0,
+  userFlags: 0,
+  engagements: 0,
+  disengagements: 0,
 };
 
-const add = (a: Sums, b: Sums): Sums => Object.fromEntries(Object.keys(ZERO).map((k) => [k, a[k as keyof Sums] + b[k as keyof Sums]])) as unknown as Sums;
+const add = (a: Sums, b: Sums): Sums =>
+  Object.fromEntries(Object.keys(ZERO).map((k) => [k, a[k as keyof Sums] + b[k as keyof Sums]])) as unknown as Sums;
 
 /**
  * The device's routes in one query (a device can have thousands), grouped into "created this week" and "before":
@@ -41,22 +53,26 @@ async function sums(db: Db, dongleId: string): Promise<{ all: Sums; week: Sums }
   const dur = sql`max(0, ${routes.endTimeMs} - ${routes.startTimeMs})`;
   const known = sql`${routes.engagedMs} IS NOT NULL`;
   const n = (expr: ReturnType<typeof sql>) => sql<number>`coalesce(sum(${expr}), 0)`;
-  const rows = await db.select({
-    recent: sql<number>`${routes.createTime} >= ${nowSeconds() - WEEK_S}`.as("recent"),
-    routes: sql<number>`count(*)`,
-    distance: n(sql`${routes.distanceMiles}`),
-    durationMs: n(dur),
-    timedDistance: n(sql`CASE WHEN ${dur} > 0 THEN ${routes.distanceMiles} END`),
-    timedMs: n(sql`CASE WHEN ${dur} > 0 THEN ${dur} END`),
-    known: sql<number>`count(${routes.engagedMs})`,
-    engagedMs: n(sql`${routes.engagedMs}`),
-    shareEngagedMs: n(sql`CASE WHEN ${known} AND ${dur} > 0 THEN ${routes.engagedMs} END`),
-    shareMs: n(sql`CASE WHEN ${known} AND ${dur} > 0 THEN ${dur} END`),
-    alerts: n(sql`${routes.alertCount}`),
-    userFlags: n(sql`${routes.userFlagCount}`),
-    engagements: n(sql`${routes.engagementCount}`),
-    disengagements: n(sql`${routes.disengagementCount}`),
-  }).from(routes).where(and(eq(routes.dongleId, dongleId), isNull(routes.deletedAt))).groupBy(sql`recent`);
+  const rows = await db
+    .select({
+      recent: sql<number>`${routes.createTime} >= ${nowSeconds() - WEEK_S}`.as("recent"),
+      routes: sql<number>`count(*)`,
+      distance: n(sql`${routes.distanceMiles}`),
+      durationMs: n(dur),
+      timedDistance: n(sql`CASE WHEN ${dur} > 0 THEN ${routes.distanceMiles} END`),
+      timedMs: n(sql`CASE WHEN ${dur} > 0 THEN ${dur} END`),
+      known: sql<number>`count(${routes.engagedMs})`,
+      engagedMs: n(sql`${routes.engagedMs}`),
+      shareEngagedMs: n(sql`CASE WHEN ${known} AND ${dur} > 0 THEN ${routes.engagedMs} END`),
+      shareMs: n(sql`CASE WHEN ${known} AND ${dur} > 0 THEN ${dur} END`),
+      alerts: n(sql`${routes.alertCount}`),
+      userFlags: n(sql`${routes.userFlagCount}`),
+      engagements: n(sql`${routes.engagementCount}`),
+      disengagements: n(sql`${routes.disengagementCount}`),
+    })
+    .from(routes)
+    .where(and(eq(routes.dongleId, dongleId), isNull(routes.deletedAt)))
+    .groupBy(sql`recent`);
   const pick = (recent: boolean): Sums => {
     const row = rows.find((r) => !!r.recent === recent);
     if (!row) return ZERO;
@@ -70,7 +86,11 @@ async function sums(db: Db, dongleId: string): Promise<{ all: Sums; week: Sums }
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 /** comma's DrivingStatistics totals: distance in miles, minutes, drives. */
-const commaTotals = (s: Sums) => ({ distance: round(s.distance, 3), minutes: Math.round(s.durationMs / 60000), routes: s.routes });
+const commaTotals = (s: Sums) => ({
+  distance: round(s.distance, 3),
+  minutes: Math.round(s.durationMs / 60000),
+  routes: s.routes,
+});
 
 /**
  * /api/v1's totals: comma's plus average speed, engaged time/share and event counts by route-stats.ts's rules.
@@ -100,9 +120,22 @@ export async function detailedDrivingStats(db: Db, dongleId: string) {
 /** The end of the most recent drive with GPS, as comma's DeviceLocation. */
 export async function lastLocation(db: Db, dongleId: string) {
   const route = await db.query.routes.findFirst({
-    where: and(eq(routes.dongleId, dongleId), isNull(routes.deletedAt), isNotNull(routes.endLat), isNotNull(routes.endLng)),
+    where: and(
+      eq(routes.dongleId, dongleId),
+      isNull(routes.deletedAt),
+      isNotNull(routes.endLat),
+      isNotNull(routes.endLng),
+    ),
     orderBy: [desc(routes.endTimeMs)],
   });
   if (!route) return null;
-  return { dongle_id: dongleId, lat: route.endLat!, lng: route.endLng!, time: route.endTimeMs ?? 0, accuracy: 0, speed: 0, bearing: 0 };
+  return {
+    dongle_id: dongleId,
+    lat: route.endLat!,
+    lng: route.endLng!,
+    time: route.endTimeMs ?? 0,
+    accuracy: 0,
+    speed: 0,
+    bearing: 0,
+  };
 }

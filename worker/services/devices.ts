@@ -18,7 +18,8 @@ export async function touchDevice(env: Env, device: DeviceRow, userAgent: string
   const version = versionFromUserAgent(userAgent);
   const versionChanged = version !== null && version !== device.openpilotVersion;
   if (!versionChanged && device.lastSeen && now - device.lastSeen < TOUCH_INTERVAL_S) return;
-  await database(env).update(devices)
+  await database(env)
+    .update(devices)
     .set({ lastSeen: now, ...(version ? { openpilotVersion: version } : {}) })
     .where(eq(devices.dongleId, device.dongleId));
 }

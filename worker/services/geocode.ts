@@ -27,7 +27,12 @@ type PlaceRow = typeof places.$inferSelect;
  * prefix, all tokens required. "springfield mo" matches Springfield in Missouri through the province column.
  */
 export function ftsQuery(q: string): string | null {
-  const tokens = q.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, 8) ?? [];
+  const tokens =
+    q
+      .normalize("NFKC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu)
+      ?.slice(0, 8) ?? [];
   return tokens.length ? tokens.map((t) => `"${t}"*`).join(" ") : null;
 }
 
@@ -46,30 +51,50 @@ export async function searchPlaces(db: Db, q: string, limit: number): Promise<Pl
 }
 
 /** Nearest place to a point, or null if none within ~10° (open ocean, or an empty table). */
-export async function nearestPlace(db: Db, lat: number, lng: number): Promise<(PlaceResult & { distance_km: number }) | null> {
+export async function nearestPlace(
+  db: Db,
+  lat: number,
+  lng: number,
+): Promise<(PlaceResult & { distance_km: number }) | null> {
   // Longitude degrees shrink with latitude; scaling them keeps "nearest" honest away from the equator.
   const k = Math.max(Math.cos((lat * Math.PI) / 180), 0.05);
   for (const radius of [0.5, 2, 10]) {
     const lngRadius = radius / k;
-    const [row] = await db.select().from(places)
-      .where(and(between(places.lat, lat - radius, lat + radius), between(places.lng, lng - lngRadius, lng + lngRadius)))
-      .orderBy(sql`(${places.lat} - ${lat}) * (${places.lat} - ${lat}) + (${places.lng} - ${lng}) * (${places.lng} - ${lng}) * ${k * k}`)
+    const [row] = await db
+      .select()
+      .from(places)
+      .where(
+        and(between(places.lat, lat - radius, lat + radius), between(places.lng, lng - lngRadius, lng + lngRadius)),
+      )
+      .orderBy(
+        sql`(${places.lat} - ${lat}) * (${places.lat} - ${lat}) + (${places.lng} - ${lng}) * (${places.lng} - ${lng}) * ${k * k}`,
+      )
       .limit(1);
     if (row) return { ...toResult(row), distance_km: Math.round(haversineKm(lat, lng, row.lat, row.lng) * 10) / 10 };
   }
   return null;
 }
 
-function toResult(r: Pick<PlaceRow, "id" | "name" | "province" | "country" | "iso2" | "lat" | "lng" | "population">): PlaceResult {
+function toResult(
+  r: Pick<PlaceRow, "id" | "name" | "province" | "country" | "iso2" | "lat" | "lng" | "population">,
+): PlaceResult {
   return {
-    id: r.id, name: r.name, display_name: [r.name, r.province, r.country].filter(Boolean).join(", "),
-    province: r.province, country: r.country, iso2: r.iso2, lat: r.lat, lng: r.lng, population: r.population,
+    id: r.id,
+    name: r.name,
+    display_name: [r.name, r.province, r.country].filter(Boolean).join(", "),
+    province: r.province,
+    country: r.country,
+    iso2: r.iso2,
+    lat: r.lat,
+    lng: r.lng,
+    population: r.population,
   };
 }
 
 function haversineKm(lat1: number, lng1: number, lat2: number, lng2: number): number {
   const rad = Math.PI / 180;
-  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2
-    + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lng2 - lng1) * rad) / 2) ** 2;
+  const a =
+    Math.sin(((lat2 - lat1) * rad) / 2) ** 2 +
+    Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lng2 - lng1) * rad) / 2) ** 2;
   return 2 * 6371 * Math.asin(Math.sqrt(a));
 }

@@ -14,7 +14,14 @@ import { ApiError } from "../http/errors";
 import { toHex } from "../lib/encoding";
 import { nowSeconds } from "../lib/time";
 import {
-  COMPLETE_LEASE_S, FINISHED_TTL_S, assertNotFinished, assertRouteNotDeleted, failImport, isNoSuchUpload, partsOf, stagingKey,
+  COMPLETE_LEASE_S,
+  FINISHED_TTL_S,
+  assertNotFinished,
+  assertRouteNotDeleted,
+  failImport,
+  isNoSuchUpload,
+  partsOf,
+  stagingKey,
   type ImportRow,
 } from "./imports";
 import { contentTypeFor, parseTarget, recordUpload } from "./uploads";
@@ -63,13 +70,17 @@ export async function completeImport(env: Env, db: Db, row: ImportRow): Promise<
       customMetadata: { dongleId: row.dongleId },
     });
     await recordUpload(env, db, row.dongleId, target, row.objectKey, object);
-    await db.update(importUploads).set({ state: "completed", leaseUntil: null, expiresAt: nowSeconds() + FINISHED_TTL_S })
+    await db
+      .update(importUploads)
+      .set({ state: "completed", leaseUntil: null, expiresAt: nowSeconds() + FINISHED_TTL_S })
       .where(eq(importUploads.id, row.id));
     await env.MEDIA.delete(stagingKey(row.id));
     return resultOf(row);
   } catch (err) {
     // Hand the lease back at once so the client's retry resumes instead of waiting it out (no-op after failImport).
-    await db.update(importUploads).set({ leaseUntil: 0 })
+    await db
+      .update(importUploads)
+      .set({ leaseUntil: 0 })
       .where(and(eq(importUploads.id, row.id), eq(importUploads.state, "completing")));
     throw err;
   }
@@ -78,22 +89,35 @@ export async function completeImport(env: Env, db: Db, row: ImportRow): Promise<
 /** Atomically moves open → completing (or takes over a lapsed lease); false when another request holds it. */
 async function claimLease(db: Db, id: string): Promise<boolean> {
   const now = nowSeconds();
-  const claimed = await db.update(importUploads).set({ state: "completing", leaseUntil: now + COMPLETE_LEASE_S })
-    .where(and(eq(importUploads.id, id), or(
-      eq(importUploads.state, "open"),
-      and(eq(importUploads.state, "completing"), lt(importUploads.leaseUntil, now)),
-    )))
+  const claimed = await db
+    .update(importUploads)
+    .set({ state: "completing", leaseUntil: now + COMPLETE_LEASE_S })
+    .where(
+      and(
+        eq(importUploads.id, id),
+        or(
+          eq(importUploads.state, "open"),
+          and(eq(importUploads.state, "completing"), lt(importUploads.leaseUntil, now)),
+        ),
+      ),
+    )
     .returning({ id: importUploads.id });
   return claimed.length === 1;
 }
 
 /** The staged object, assembling it from the parts unless an earlier attempt already did. */
-async function assemble(env: Env, db: Db, row: ImportRow, parts: { partNumber: number; etag: string }[]): Promise<R2Object> {
+async function assemble(
+  env: Env,
+  db: Db,
+  row: ImportRow,
+  parts: { partNumber: number; etag: string }[],
+): Promise<R2Object> {
   const staged = await env.MEDIA.head(stagingKey(row.id));
   if (staged) return staged;
   try {
-    return await env.MEDIA.resumeMultipartUpload(stagingKey(row.id), row.r2UploadId)
-      .complete(parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
+    return await env.MEDIA.resumeMultipartUpload(stagingKey(row.id), row.r2UploadId).complete(
+      parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+    );
   } catch (err) {
     if (isNoSuchUpload(err)) {
       await failImport(env, db, row, "expired");
@@ -104,10 +128,16 @@ async function assemble(env: Env, db: Db, row: ImportRow, parts: { partNumber: n
     console.warn("import assembly refused", row.id, err);
     await db.batch([
       db.delete(importUploadParts).where(eq(importUploadParts.uploadId, row.id)),
-      db.update(importUploads).set({ state: "open", leaseUntil: null })
+      db
+        .update(importUploads)
+        .set({ state: "open", leaseUntil: null })
         .where(and(eq(importUploads.id, row.id), eq(importUploads.state, "completing"))),
     ]);
-    throw new ApiError(409, "assembly_failed", "Storage refused the uploaded parts; send all parts again, then complete");
+    throw new ApiError(
+      409,
+      "assembly_failed",
+      "Storage refused the uploaded parts; send all parts again, then complete",
+    );
   }
 }
 
@@ -121,7 +151,10 @@ async function verify(env: Env, row: ImportRow, staged: R2Object): Promise<{ cod
   await object.body.pipeTo(digest);
   const actual = toHex(await digest.digest);
   if (actual !== row.sha256) {
-    return { code: "checksum_mismatch", message: `The file's SHA-256 is ${actual}, expected ${row.sha256}; nothing was stored` };
+    return {
+      code: "checksum_mismatch",
+      message: `The file's SHA-256 is ${actual}, expected ${row.sha256}; nothing was stored`,
+    };
   }
   return null;
 }

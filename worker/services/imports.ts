@@ -41,21 +41,27 @@ export async function assertRouteNotDeleted(db: Db, dongleId: string, target: Up
   try {
     await assertUploadWanted(db, dongleId, target, false);
   } catch (err) {
-    if (err instanceof UploadIgnoredError) throw new ApiError(409, "route_deleted", "This route was deleted; its files cannot be imported again");
+    if (err instanceof UploadIgnoredError)
+      throw new ApiError(409, "route_deleted", "This route was deleted; its files cannot be imported again");
     throw err;
   }
 }
 
-const liveFor = (dongleId: string, key: string, size: number, sha256: string) => and(
-  eq(importUploads.dongleId, dongleId), eq(importUploads.objectKey, key), eq(importUploads.size, size),
-  eq(importUploads.sha256, sha256), inArray(importUploads.state, ["open", "completing"]),
-);
+const liveFor = (dongleId: string, key: string, size: number, sha256: string) =>
+  and(
+    eq(importUploads.dongleId, dongleId),
+    eq(importUploads.objectKey, key),
+    eq(importUploads.size, size),
+    eq(importUploads.sha256, sha256),
+    inArray(importUploads.state, ["open", "completing"]),
+  );
 
 /** Starts an import, or returns the live one for the same file (a client restarting after a crash resumes). */
 export async function initImport(env: Env, db: Db, user: UserRow, input: ImportInit): Promise<ImportRow> {
   const { device } = await loadDeviceFor(db, { kind: "user", user }, input.dongle_id, "write");
   const target = parseTarget(input.path);
-  if (input.size > MAX_IMPORT_SIZE) throw new ApiError(413, "file_too_large", `Imports are limited to ${MAX_IMPORT_SIZE} bytes per file`);
+  if (input.size > MAX_IMPORT_SIZE)
+    throw new ApiError(413, "file_too_large", `Imports are limited to ${MAX_IMPORT_SIZE} bytes per file`);
   await assertRouteNotDeleted(db, device.dongleId, target);
   const key = objectKey(device.dongleId, target);
   const sha256 = input.sha256.toLowerCase();
@@ -67,15 +73,29 @@ export async function initImport(env: Env, db: Db, user: UserRow, input: ImportI
   const id = randomHex(16);
   const plan = planChunks(input.size, input.chunk_size);
   const upload = await env.MEDIA.createMultipartUpload(stagingKey(id));
-  const [row] = await db.insert(importUploads).values({
-    id, dongleId: device.dongleId, userId: user.id, path: input.path.trim(), objectKey: key, size: input.size, sha256,
-    chunkSize: plan.chunkSize, chunkCount: plan.chunkCount, r2UploadId: upload.uploadId, expiresAt: nowSeconds() + IMPORT_TTL_S,
-  }).onConflictDoNothing().returning();
+  const [row] = await db
+    .insert(importUploads)
+    .values({
+      id,
+      dongleId: device.dongleId,
+      userId: user.id,
+      path: input.path.trim(),
+      objectKey: key,
+      size: input.size,
+      sha256,
+      chunkSize: plan.chunkSize,
+      chunkCount: plan.chunkCount,
+      r2UploadId: upload.uploadId,
+      expiresAt: nowSeconds() + IMPORT_TTL_S,
+    })
+    .onConflictDoNothing()
+    .returning();
   if (row) return row;
   // A concurrent init of the same file won the unique index: use its session and drop our multipart upload.
   await upload.abort().catch(() => undefined);
   const winner = await db.query.importUploads.findFirst({ where: liveFor(device.dongleId, key, input.size, sha256) });
-  if (!winner) throw new ApiError(409, "upload_conflict", "Another request changed this import at the same time; retry");
+  if (!winner)
+    throw new ApiError(409, "upload_conflict", "Another request changed this import at the same time; retry");
   return winner;
 }
 
@@ -96,13 +116,26 @@ export async function loadImportFor(db: Db, user: UserRow, id: string): Promise<
 }
 
 export async function partsOf(db: Db, id: string) {
-  return db.select().from(importUploadParts).where(eq(importUploadParts.uploadId, id)).orderBy(asc(importUploadParts.partNumber));
+  return db
+    .select()
+    .from(importUploadParts)
+    .where(eq(importUploadParts.uploadId, id))
+    .orderBy(asc(importUploadParts.partNumber));
 }
 
 export function importView(row: ImportRow, received: number[]) {
   return {
-    upload_id: row.id, dongle_id: row.dongleId, path: row.path, key: row.objectKey, size: row.size, sha256: row.sha256,
-    chunk_size: row.chunkSize, chunk_count: row.chunkCount, state: row.state, expires_at: row.expiresAt, received,
+    upload_id: row.id,
+    dongle_id: row.dongleId,
+    path: row.path,
+    key: row.objectKey,
+    size: row.size,
+    sha256: row.sha256,
+    chunk_size: row.chunkSize,
+    chunk_count: row.chunkCount,
+    state: row.state,
+    expires_at: row.expiresAt,
+    received,
   };
 }
 
@@ -115,7 +148,8 @@ export function assertNotFinished(row: ImportRow) {
     const code = row.failReason === "expired" ? "upload_expired" : "upload_failed";
     throw new ApiError(410, code, `This upload ended (${row.failReason ?? "failed"}); start a new one`);
   }
-  if (leaseHeld(row)) throw new ApiError(409, "upload_busy", "This upload is being completed; retry shortly", { "Retry-After": "5" });
+  if (leaseHeld(row))
+    throw new ApiError(409, "upload_busy", "This upload is being completed; retry shortly", { "Retry-After": "5" });
 }
 
 /** R2's answer when a multipart upload was aborted (by us, or by its 7-day lifecycle) or already completed. */
@@ -129,7 +163,8 @@ export const isNoSuchUpload = (err: unknown) => /10024|NoSuchUpload|multipart up
  */
 export async function receiveChunk(env: Env, db: Db, row: ImportRow, part: number, request: Request) {
   assertNotFinished(row);
-  if (row.state !== "open") throw new ApiError(409, "upload_busy", "A complete request was interrupted; call complete again");
+  if (row.state !== "open")
+    throw new ApiError(409, "upload_busy", "A complete request was interrupted; call complete again");
   if (row.expiresAt <= nowSeconds()) {
     await failImport(env, db, row, "expired");
     throw new ApiError(410, "upload_expired", "This upload expired; start a new one");
@@ -139,37 +174,50 @@ export async function receiveChunk(env: Env, db: Db, row: ImportRow, part: numbe
   }
   const expected = partLength(row, part);
   const length = request.headers.get("Content-Length");
-  if (length === null || !/^[0-9]+$/.test(length)) throw new ApiError(411, "length_required", "Content-Length is required");
+  if (length === null || !/^[0-9]+$/.test(length))
+    throw new ApiError(411, "length_required", "Content-Length is required");
   if (Number(length) !== expected) {
     throw badRequest("chunk_size_mismatch", `Part ${part} must be exactly ${expected} bytes, got ${length}`);
   }
-  if (!request.body) throw badRequest("chunk_size_mismatch", `Part ${part} must be exactly ${expected} bytes, got none`);
+  if (!request.body)
+    throw badRequest("chunk_size_mismatch", `Part ${part} must be exactly ${expected} bytes, got none`);
   const wanted = declaredDigest(request.headers);
 
   const sized = new FixedLengthStream(expected);
   const digest = wanted ? new crypto.DigestStream("SHA-256") : null;
   const meter = passThrough(digest);
   // Errors of this pipe surface through uploadPart; the meter says whether the body fell short.
-  const piping = request.body.pipeThrough(meter.stream).pipeTo(sized.writable).catch(() => undefined);
+  const piping = request.body
+    .pipeThrough(meter.stream)
+    .pipeTo(sized.writable)
+    .catch(() => undefined);
   let uploaded: R2UploadedPart;
   try {
-    uploaded = await env.MEDIA.resumeMultipartUpload(stagingKey(row.id), row.r2UploadId).uploadPart(part, sized.readable);
+    uploaded = await env.MEDIA.resumeMultipartUpload(stagingKey(row.id), row.r2UploadId).uploadPart(
+      part,
+      sized.readable,
+    );
   } catch (err) {
     await piping;
     if (isNoSuchUpload(err)) {
       await failImport(env, db, row, "expired");
       throw new ApiError(410, "upload_expired", "Storage no longer has this upload; start a new one");
     }
-    if (meter.bytes() < expected) throw badRequest("incomplete_chunk", "The chunk body ended before Content-Length bytes arrived");
+    if (meter.bytes() < expected)
+      throw badRequest("incomplete_chunk", "The chunk body ended before Content-Length bytes arrived");
     throw err;
   }
   await piping;
   if (digest && toHex(await digest.digest) !== wanted) {
     // R2 now holds these bad bytes as the part: forget the old etag too, so complete cannot use a stale one.
-    await db.delete(importUploadParts).where(and(eq(importUploadParts.uploadId, row.id), eq(importUploadParts.partNumber, part)));
+    await db
+      .delete(importUploadParts)
+      .where(and(eq(importUploadParts.uploadId, row.id), eq(importUploadParts.partNumber, part)));
     throw badRequest("chunk_checksum_mismatch", `Part ${part} does not match its declared SHA-256; send it again`);
   }
-  await db.insert(importUploadParts).values({ uploadId: row.id, partNumber: part, etag: uploaded.etag, size: expected })
+  await db
+    .insert(importUploadParts)
+    .values({ uploadId: row.id, partNumber: part, etag: uploaded.etag, size: expected })
     .onConflictDoUpdate({
       target: [importUploadParts.uploadId, importUploadParts.partNumber],
       set: { etag: uploaded.etag, size: expected, receivedAt: nowSeconds() },
@@ -198,7 +246,8 @@ function passThrough(digest: DigestStream | null) {
 function declaredDigest(headers: Headers): string | null {
   const hex = headers.get("X-Content-SHA256");
   if (hex !== null) {
-    if (!/^[0-9a-fA-F]{64}$/.test(hex.trim())) throw badRequest("invalid_digest", "X-Content-SHA256 must be 64 hex characters");
+    if (!/^[0-9a-fA-F]{64}$/.test(hex.trim()))
+      throw badRequest("invalid_digest", "X-Content-SHA256 must be 64 hex characters");
     return hex.trim().toLowerCase();
   }
   const header = headers.get("Content-Digest");
@@ -218,7 +267,9 @@ function declaredDigest(headers: Headers): string | null {
 
 async function abortQuietly(env: Env, row: ImportRow) {
   // Already aborted or completed multipart uploads throw here; either way nothing is left to abort.
-  await env.MEDIA.resumeMultipartUpload(stagingKey(row.id), row.r2UploadId).abort().catch(() => undefined);
+  await env.MEDIA.resumeMultipartUpload(stagingKey(row.id), row.r2UploadId)
+    .abort()
+    .catch(() => undefined);
 }
 
 /** Ends a session for good: nothing of it stays in R2, its parts are forgotten, the row answers 410 for a day. */
@@ -227,7 +278,9 @@ export async function failImport(env: Env, db: Db, row: ImportRow, reason: strin
   await env.MEDIA.delete(stagingKey(row.id));
   await db.batch([
     db.delete(importUploadParts).where(eq(importUploadParts.uploadId, row.id)),
-    db.update(importUploads).set({ state: "failed", failReason: reason, leaseUntil: null, expiresAt: nowSeconds() + FINISHED_TTL_S })
+    db
+      .update(importUploads)
+      .set({ state: "failed", failReason: reason, leaseUntil: null, expiresAt: nowSeconds() + FINISHED_TTL_S })
       .where(eq(importUploads.id, row.id)),
   ]);
 }
@@ -236,11 +289,20 @@ export async function failImport(env: Env, db: Db, row: ImportRow, reason: strin
 export async function cancelImport(env: Env, db: Db, row: ImportRow) {
   if (row.state === "completed") throw new ApiError(409, "upload_completed", "This upload is already complete");
   // Delete the row first (conditionally, against a complete claiming the lease meanwhile) so no part can be booked after.
-  const gone = await db.delete(importUploads).where(and(eq(importUploads.id, row.id), or(
-    inArray(importUploads.state, ["open", "failed"]),
-    and(eq(importUploads.state, "completing"), lt(importUploads.leaseUntil, nowSeconds())),
-  ))).returning({ id: importUploads.id });
-  if (gone.length === 0) throw new ApiError(409, "upload_busy", "This upload is being completed; retry shortly", { "Retry-After": "5" });
+  const gone = await db
+    .delete(importUploads)
+    .where(
+      and(
+        eq(importUploads.id, row.id),
+        or(
+          inArray(importUploads.state, ["open", "failed"]),
+          and(eq(importUploads.state, "completing"), lt(importUploads.leaseUntil, nowSeconds())),
+        ),
+      ),
+    )
+    .returning({ id: importUploads.id });
+  if (gone.length === 0)
+    throw new ApiError(409, "upload_busy", "This upload is being completed; retry shortly", { "Retry-After": "5" });
   await abortQuietly(env, row);
   await env.MEDIA.delete(stagingKey(row.id));
 }
@@ -252,6 +314,11 @@ export async function sweepImports(env: Env, now = nowSeconds()) {
   if (expired.length === 0) return 0;
   for (const row of expired) if (row.state === "open" || row.state === "completing") await abortQuietly(env, row);
   await env.MEDIA.delete(expired.map((r) => stagingKey(r.id)));
-  await db.delete(importUploads).where(inArray(importUploads.id, expired.map((r) => r.id)));
+  await db.delete(importUploads).where(
+    inArray(
+      importUploads.id,
+      expired.map((r) => r.id),
+    ),
+  );
   return expired.length;
 }

@@ -15,7 +15,8 @@ const subjects = (email: string, ip: string) => [`email:${email.toLowerCase()}`,
 
 export async function assertLoginAllowed(db: Db, email: string, ip: string): Promise<void> {
   const since = nowSeconds() - WINDOW_S;
-  const rows = await db.select({ subject: loginFailures.subject, n: count(), first: min(loginFailures.at) })
+  const rows = await db
+    .select({ subject: loginFailures.subject, n: count(), first: min(loginFailures.at) })
     .from(loginFailures)
     .where(and(inArray(loginFailures.subject, subjects(email, ip)), gte(loginFailures.at, since)))
     .groupBy(loginFailures.subject);
@@ -23,7 +24,9 @@ export async function assertLoginAllowed(db: Db, email: string, ip: string): Pro
   if (!blocked.length) return;
   // Failures age out one by one; the earliest one leaving the window frees the first slot.
   const retryAfter = Math.max(1, Math.max(...blocked.map((r) => (r.first ?? since) + WINDOW_S - nowSeconds())));
-  throw new ApiError(429, "too_many_attempts", "Too many failed sign-in attempts; try again later", { "Retry-After": String(retryAfter) });
+  throw new ApiError(429, "too_many_attempts", "Too many failed sign-in attempts; try again later", {
+    "Retry-After": String(retryAfter),
+  });
 }
 
 export async function recordLoginFailure(db: Db, email: string, ip: string): Promise<void> {

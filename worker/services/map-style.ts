@@ -40,8 +40,14 @@ export function styleFor(theme: MapTheme, origin: string): unknown {
   const face = (f: FontFace): FontFace => (typeof f === "string" ? abs(f) : { ...f, url: abs(f.url) });
   return {
     ...base,
-    sources: Object.fromEntries(Object.entries(base.sources).map(([id, src]) => [id, src.url ? { ...src, url: abs(src.url) } : src])),
-    "font-faces": Object.fromEntries(Object.entries(base["font-faces"] ?? {}).map(([name, faces]) =>
-      [name, Array.isArray(faces) ? faces.map(face) : face(faces)])),
+    sources: Object.fromEntries(
+      Object.entries(base.sources).map(([id, src]) => [id, src.url ? { ...src, url: abs(src.url) } : src]),
+    ),
+    "font-faces": Object.fromEntries(
+      Object.entries(base["font-faces"] ?? {}).map(([name, faces]) => [
+        name,
+        Array.isArray(faces) ? faces.map(face) : face(faces),
+      ]),
+    ),
   };
 }

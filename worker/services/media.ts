@@ -9,8 +9,13 @@ export const MEDIA_PATH_PREFIX = "/media/v1/";
 export const MEDIA_URL_TTL_S = 24 * 3600;
 
 const TYPES: Record<string, string> = {
-  ".ts": "video/mp2t", ".hevc": "video/hevc", ".json": "application/json", ".jpg": "image/jpeg",
-  ".zst": "application/zstd", ".bz2": "application/x-bzip2", ".m3u8": "application/vnd.apple.mpegurl",
+  ".ts": "video/mp2t",
+  ".hevc": "video/hevc",
+  ".json": "application/json",
+  ".jpg": "image/jpeg",
+  ".zst": "application/zstd",
+  ".bz2": "application/x-bzip2",
+  ".m3u8": "application/vnd.apple.mpegurl",
 };
 
 export function contentType(key: string): string {
@@ -25,7 +30,12 @@ export async function signedMediaUrl(env: Env, origin: string, key: string, ttl 
 }
 
 /** Streams an R2 object honouring Range / If-None-Match; null when the object does not exist. */
-export async function serveObject(bucket: R2Bucket, key: string, request: Request, cacheControl = "private, max-age=3600"): Promise<Response | null> {
+export async function serveObject(
+  bucket: R2Bucket,
+  key: string,
+  request: Request,
+  cacheControl = "private, max-age=3600",
+): Promise<Response | null> {
   const hasRange = request.headers.has("Range");
   const object = await bucket.get(key, { range: hasRange ? request.headers : undefined, onlyIf: request.headers });
   if (!object) return null;

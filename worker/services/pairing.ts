@@ -26,7 +26,11 @@ export function extractPairToken(input: string): string {
   return parts.length === 3 ? parts[2] : text;
 }
 
-export async function pairDevice(db: Db, user: UserRow, rawToken: string): Promise<{ dongle_id: string; first_pair: boolean }> {
+export async function pairDevice(
+  db: Db,
+  user: UserRow,
+  rawToken: string,
+): Promise<{ dongle_id: string; first_pair: boolean }> {
   if (!rawToken) throw badRequest("missing_pair_token", "pair_token is required");
   if (user.role === "viewer") throw forbidden("Viewer accounts cannot pair devices", "insufficient_role");
   const token = extractPairToken(rawToken);
@@ -36,7 +40,8 @@ export async function pairDevice(db: Db, user: UserRow, rawToken: string): Promi
   } catch {
     throw new ApiError(401, "invalid_pair_token", "Could not decode the pair token");
   }
-  if (typeof claims.identity !== "string") throw new ApiError(401, "invalid_pair_token", "The pair token has no identity");
+  if (typeof claims.identity !== "string")
+    throw new ApiError(401, "invalid_pair_token", "The pair token has no identity");
   const device = await db.query.devices.findFirst({ where: eq(devices.dongleId, claims.identity) });
   if (!device) throw notFound("No device is registered with this dongle id", "device_not_found");
   try {
@@ -45,11 +50,16 @@ export async function pairDevice(db: Db, user: UserRow, rawToken: string): Promi
     const why = err instanceof DeviceJwtError ? err.message : "invalid token";
     throw new ApiError(401, "invalid_pair_token", `Could not verify the pair token: ${why}`);
   }
-  if (claims.pair !== true) throw new ApiError(417, "not_a_pair_token", "The token is not a pair token (pair must be true)");
-  if (device.ownerId && device.ownerId !== user.id) throw forbidden("The device is paired with a different owner", "paired_to_other_owner");
+  if (claims.pair !== true)
+    throw new ApiError(417, "not_a_pair_token", "The token is not a pair token (pair must be true)");
+  if (device.ownerId && device.ownerId !== user.id)
+    throw forbidden("The device is paired with a different owner", "paired_to_other_owner");
 
   const firstPair = !device.everPaired;
-  await db.update(devices).set({ ownerId: user.id, isPaired: true, everPaired: true }).where(eq(devices.dongleId, device.dongleId));
+  await db
+    .update(devices)
+    .set({ ownerId: user.id, isPaired: true, everPaired: true })
+    .where(eq(devices.dongleId, device.dongleId));
   return { dongle_id: device.dongleId, first_pair: firstPair };
 }
 

@@ -27,7 +27,10 @@ export function normalisePem(pem: string): string {
   return pem.replace(/\r\n/g, "\n").trim() + "\n";
 }
 
-export async function registerDevice(db: Db, req: RegistrationRequest): Promise<{ dongleId: string; created: boolean }> {
+export async function registerDevice(
+  db: Db,
+  req: RegistrationRequest,
+): Promise<{ dongleId: string; created: boolean }> {
   if (!req.publicKey) throw badRequest("missing_public_key", "public_key is required");
   if (!req.registerToken) throw badRequest("missing_register_token", "register_token is required");
   const publicKey = normalisePem(req.publicKey);
@@ -35,13 +38,18 @@ export async function registerDevice(db: Db, req: RegistrationRequest): Promise<
   try {
     algorithm = parseDevicePublicKey(publicKey).algorithm;
   } catch (err) {
-    throw badRequest("invalid_public_key", err instanceof InvalidPublicKeyError ? err.message : "public_key is invalid");
+    throw badRequest(
+      "invalid_public_key",
+      err instanceof InvalidPublicKeyError ? err.message : "public_key is invalid",
+    );
   }
   try {
     const claims = await verifyDeviceJwt(req.registerToken, publicKey, { requireExp: true });
-    if (claims.register !== true) throw badRequest("invalid_register_token", "register_token must carry register: true");
+    if (claims.register !== true)
+      throw badRequest("invalid_register_token", "register_token must carry register: true");
   } catch (err) {
-    if (err instanceof DeviceJwtError) throw badRequest("invalid_register_token", `register_token rejected: ${err.message}`);
+    if (err instanceof DeviceJwtError)
+      throw badRequest("invalid_register_token", `register_token rejected: ${err.message}`);
     throw err;
   }
 
@@ -60,13 +68,17 @@ export async function registerDevice(db: Db, req: RegistrationRequest): Promise<
     if (known.blocked) throw new ApiError(403, "device_blocked", "This device was blocked by the server administrator");
     // Same serial with a new key: the device regenerated its key (e.g. /persist was wiped). It proved possession
     // of the new key with the register token, so keep its dongle id, pairing and drives.
-    await db.update(devices).set({ ...details, publicKey, keyAlgorithm: algorithm }).where(eq(devices.dongleId, known.dongleId));
+    await db
+      .update(devices)
+      .set({ ...details, publicKey, keyAlgorithm: algorithm })
+      .where(eq(devices.dongleId, known.dongleId));
     return { dongleId: known.dongleId, created: false };
   }
 
   for (let attempt = 0; attempt < 5; attempt++) {
     const dongleId = randomHex(8);
-    const inserted = await db.insert(devices)
+    const inserted = await db
+      .insert(devices)
       .values({ dongleId, publicKey, keyAlgorithm: algorithm, ...details })
       .onConflictDoNothing()
       .returning({ dongleId: devices.dongleId });

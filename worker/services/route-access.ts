@@ -18,7 +18,8 @@ import { type RouteRow, SHARE_TTL_S } from "./route-views";
 export function parseRouteName(raw: string): { dongleId: string; logId: string; fullname: string } {
   const text = decodeURIComponent(raw);
   const m = /^([0-9a-f]{16})[|/](.+)$/.exec(text);
-  if (!m || !DONGLE_ID_RE.test(m[1]) || !LOG_ID_RE.test(m[2])) throw badRequest("invalid_route_name", "Route names look like <dongle_id>|<log_id>");
+  if (!m || !DONGLE_ID_RE.test(m[1]) || !LOG_ID_RE.test(m[2]))
+    throw badRequest("invalid_route_name", "Route names look like <dongle_id>|<log_id>");
   return { dongleId: m[1], logId: m[2], fullname: `${m[1]}|${m[2]}` };
 }
 
@@ -40,7 +41,11 @@ export async function findRoute(db: Db, fullname: string): Promise<RouteRow> {
 }
 
 export async function loadRouteFor(
-  env: Env, db: Db, principal: Principal | null, rawName: string, needed: DeviceAccess,
+  env: Env,
+  db: Db,
+  principal: Principal | null,
+  rawName: string,
+  needed: DeviceAccess,
   link: { exp?: string; sig?: string } = {},
 ): Promise<RouteContext> {
   const { fullname, dongleId } = parseRouteName(rawName);
@@ -62,7 +67,11 @@ export async function loadRouteFor(
  * drives too (deletion is idempotent); everyone else uses loadRouteFor.
  */
 export async function authorizeRoute(
-  db: Db, principal: Principal | null, fullname: string, dongleId: string, needed: DeviceAccess,
+  db: Db,
+  principal: Principal | null,
+  fullname: string,
+  dongleId: string,
+  needed: DeviceAccess,
 ): Promise<DeviceAccess | "shared_route"> {
   try {
     return (await loadDeviceFor(db, principal, dongleId, needed)).access;
@@ -70,7 +79,8 @@ export async function authorizeRoute(
     // Only "no access to the device" can be rescued by a share of the drive; too little device access or another
     // device's token keep their own answer.
     const noDevice = err instanceof ApiError && err.code === "device_not_found";
-    if (!noDevice || principal?.kind !== "user" || !(await isRouteSharedWith(db, fullname, principal.user.id))) throw err;
+    if (!noDevice || principal?.kind !== "user" || !(await isRouteSharedWith(db, fullname, principal.user.id)))
+      throw err;
     if (needed !== "read") throw forbidden("This drive is shared with you to view only", "insufficient_access");
     return "shared_route";
   }

@@ -33,7 +33,9 @@ export async function deleteRouteFor(env: Env, db: Db, principal: Principal | nu
   if (!route) throw notFound("Route not found", "route_not_found");
   await env.DB.batch([
     // deleted_at keeps its first value: "deleted since" stays true when DELETE is repeated.
-    env.DB.prepare("UPDATE routes SET deleted_at = coalesce(deleted_at, unixepoch()), is_public = 0, is_preserved = 0 WHERE id = ?").bind(route.id),
+    env.DB.prepare(
+      "UPDATE routes SET deleted_at = coalesce(deleted_at, unixepoch()), is_public = 0, is_preserved = 0 WHERE id = ?",
+    ).bind(route.id),
     ...leftoverRowStatements(env, dongleId, logId),
   ]);
   const message: PurgeRouteMessage = { type: "purge-route", dongleId, logId };
@@ -57,7 +59,8 @@ export function leftoverRowStatements(env: Env, dongleId: string, logId: string)
 }
 
 export async function isRouteDeleted(env: Env, dongleId: string, logId: string): Promise<boolean> {
-  const row = await env.DB.prepare("SELECT deleted_at FROM routes WHERE dongle_id = ?1 AND log_id = ?2").bind(dongleId, logId)
+  const row = await env.DB.prepare("SELECT deleted_at FROM routes WHERE dongle_id = ?1 AND log_id = ?2")
+    .bind(dongleId, logId)
     .first<{ deleted_at: number | null }>();
   return row?.deleted_at != null;
 }
@@ -71,7 +74,10 @@ export type PurgeOutcome = { state: "done" | "more"; removed: number } | { state
  * after a failure anywhere simply carries on. "more": objects remain, queue another message.
  */
 export async function purgeDeletedRoute(
-  env: Env, dongleId: string, logId: string, limits = { pages: PURGE_PAGES_PER_MESSAGE, pageSize: PAGE },
+  env: Env,
+  dongleId: string,
+  logId: string,
+  limits = { pages: PURGE_PAGES_PER_MESSAGE, pageSize: PAGE },
 ): Promise<PurgeOutcome> {
   if (!(await isRouteDeleted(env, dongleId, logId))) return { state: "not-deleted", removed: 0 };
   await env.DB.batch(leftoverRowStatements(env, dongleId, logId));
@@ -93,6 +99,7 @@ export async function purgeDeletedRoute(
 export async function purgeIfDeleted(env: Env, dongleId: string, logId: string): Promise<boolean> {
   const outcome = await purgeDeletedRoute(env, dongleId, logId);
   if (outcome.state === "not-deleted") return false;
-  if (outcome.state === "more") await env.UPLOAD_QUEUE.send({ type: "purge-route", dongleId, logId } satisfies PurgeRouteMessage);
+  if (outcome.state === "more")
+    await env.UPLOAD_QUEUE.send({ type: "purge-route", dongleId, logId } satisfies PurgeRouteMessage);
   return true;
 }

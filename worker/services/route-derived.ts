@@ -11,7 +11,9 @@ import type { RouteEvent } from "./route-stats";
 import { type RouteRow, derivedKey } from "./route-views";
 
 async function qlogSegmentNumbers(db: Db, route: RouteRow): Promise<number[]> {
-  const rows = await db.select({ number: segments.number }).from(segments)
+  const rows = await db
+    .select({ number: segments.number })
+    .from(segments)
     .where(and(eq(segments.dongleId, route.dongleId), eq(segments.logId, route.logId), eq(segments.hasQlog, true)))
     .orderBy(asc(segments.number));
   return rows.map((r) => r.number);
@@ -21,10 +23,12 @@ async function qlogSegmentNumbers(db: Db, route: RouteRow): Promise<number[]> {
 export async function routeEvents(env: Env, db: Db, route: RouteRow): Promise<RouteEvent[]> {
   const numbers = await qlogSegmentNumbers(db, route);
   // Fetched in parallel; Promise.all keeps segment order.
-  const perSegment = await Promise.all(numbers.map(async (n) => {
-    const obj = await env.MEDIA.get(derivedKey(route.dongleId, route.logId, n, "events.json"));
-    return obj ? ((await obj.json()) as RouteEvent[]) : [];
-  }));
+  const perSegment = await Promise.all(
+    numbers.map(async (n) => {
+      const obj = await env.MEDIA.get(derivedKey(route.dongleId, route.logId, n, "events.json"));
+      return obj ? ((await obj.json()) as RouteEvent[]) : [];
+    }),
+  );
   return perSegment.flat();
 }
 

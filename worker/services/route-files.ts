@@ -9,14 +9,35 @@ import { signedMediaUrl } from "./media";
 import type { RouteRow } from "./route-views";
 
 /** Upload kind → comma's list name (boot and crash logs belong to no drive). */
-const FILE_LISTS = { fcamera: "cameras", dcamera: "dcameras", ecamera: "ecameras", rlog: "logs", qcamera: "qcameras", qlog: "qlogs" } as const;
+const FILE_LISTS = {
+  fcamera: "cameras",
+  dcamera: "dcameras",
+  ecamera: "ecameras",
+  rlog: "logs",
+  qcamera: "qcameras",
+  qlog: "qlogs",
+} as const;
 type FileListName = (typeof FILE_LISTS)[keyof typeof FILE_LISTS];
 
-export async function routeFiles(env: Env, db: Db, origin: string, route: RouteRow): Promise<Record<FileListName, string[]>> {
-  const rows = await db.select({ key: uploadedFiles.key, kind: uploadedFiles.kind }).from(uploadedFiles)
+export async function routeFiles(
+  env: Env,
+  db: Db,
+  origin: string,
+  route: RouteRow,
+): Promise<Record<FileListName, string[]>> {
+  const rows = await db
+    .select({ key: uploadedFiles.key, kind: uploadedFiles.kind })
+    .from(uploadedFiles)
     .where(and(eq(uploadedFiles.dongleId, route.dongleId), eq(uploadedFiles.logId, route.logId)))
     .orderBy(asc(uploadedFiles.segment));
-  const out: Record<FileListName, string[]> = { cameras: [], dcameras: [], ecameras: [], logs: [], qcameras: [], qlogs: [] };
+  const out: Record<FileListName, string[]> = {
+    cameras: [],
+    dcameras: [],
+    ecameras: [],
+    logs: [],
+    qcameras: [],
+    qlogs: [],
+  };
   for (const row of rows) {
     const list = FILE_LISTS[row.kind as keyof typeof FILE_LISTS];
     if (list) out[list].push(await signedMediaUrl(env, origin, row.key));

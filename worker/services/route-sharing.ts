@@ -10,16 +10,22 @@ import { userByEmail } from "./device-sharing";
 import type { RouteRow } from "./route-views";
 
 export async function listRouteUsers(db: Db, route: RouteRow) {
-  const rows = await db.select({ email: users.email, name: users.name, createdAt: routeUsers.createdAt })
-    .from(routeUsers).innerJoin(users, eq(users.id, routeUsers.userId))
-    .where(eq(routeUsers.fullname, route.fullname)).orderBy(routeUsers.createdAt, users.email);
+  const rows = await db
+    .select({ email: users.email, name: users.name, createdAt: routeUsers.createdAt })
+    .from(routeUsers)
+    .innerJoin(users, eq(users.id, routeUsers.userId))
+    .where(eq(routeUsers.fullname, route.fullname))
+    .orderBy(routeUsers.createdAt, users.email);
   return rows.map((r) => ({ email: r.email, name: r.name, created_at: r.createdAt }));
 }
 
 /** Idempotent: sharing again with the same person keeps the first share. */
 export async function addRouteUser(db: Db, route: RouteRow, email: unknown) {
   const user = await userByEmail(db, email);
-  const device = await db.query.devices.findFirst({ columns: { ownerId: true }, where: eq(devices.dongleId, route.dongleId) });
+  const device = await db.query.devices.findFirst({
+    columns: { ownerId: true },
+    where: eq(devices.dongleId, route.dongleId),
+  });
   if (user.id === device?.ownerId) throw badRequest("already_owner", "This account owns the device");
   await db.insert(routeUsers).values({ fullname: route.fullname, userId: user.id }).onConflictDoNothing();
 }
@@ -32,7 +38,8 @@ export async function removeRouteUser(db: Db, route: RouteRow, email: unknown) {
 
 export async function isRouteSharedWith(db: Db, fullname: string, userId: string): Promise<boolean> {
   const row = await db.query.routeUsers.findFirst({
-    columns: { userId: true }, where: and(eq(routeUsers.fullname, fullname), eq(routeUsers.userId, userId)),
+    columns: { userId: true },
+    where: and(eq(routeUsers.fullname, fullname), eq(routeUsers.userId, userId)),
   });
   return !!row;
 }

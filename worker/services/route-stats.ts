@@ -95,7 +95,8 @@ export function statsEvents(events: readonly StatsEvent[]): StatsEvent[] {
 }
 
 export function routeStats(route: RouteTotals, events: readonly StatsEvent[]): RouteStats {
-  const durationMs = route.startTimeMs !== null && route.endTimeMs !== null ? Math.max(0, route.endTimeMs - route.startTimeMs) : 0;
+  const durationMs =
+    route.startTimeMs !== null && route.endTimeMs !== null ? Math.max(0, route.endTimeMs - route.startTimeMs) : 0;
   const distance = route.distanceMiles ?? 0;
   const counts = { alerts: 0, user_flags: 0, engagements: 0, disengagements: 0 };
   let engagedMs = 0;

@@ -12,17 +12,22 @@ import { shareSignature } from "./route-access";
 import type { RouteRow } from "./route-views";
 
 async function qcameraSegments(db: Db, route: RouteRow) {
-  return db.select({ number: segments.number, duration: segments.qcameraDuration }).from(segments)
+  return db
+    .select({ number: segments.number, duration: segments.qcameraDuration })
+    .from(segments)
     .where(and(eq(segments.dongleId, route.dongleId), eq(segments.logId, route.logId), eq(segments.hasQcamera, true)))
     .orderBy(asc(segments.number));
 }
 
 /** qcameraPlaylist's input: every segment with a qcamera.ts, each as a signed media URL. */
 export async function playlistEntries(env: Env, db: Db, origin: string, route: RouteRow): Promise<PlaylistEntry[]> {
-  return Promise.all((await qcameraSegments(db, route)).map(async (s) => ({
-    number: s.number, durationSeconds: s.duration,
-    url: await signedMediaUrl(env, origin, `${route.dongleId}/${route.logId}/${s.number}/qcamera.ts`),
-  })));
+  return Promise.all(
+    (await qcameraSegments(db, route)).map(async (s) => ({
+      number: s.number,
+      durationSeconds: s.duration,
+      url: await signedMediaUrl(env, origin, `${route.dongleId}/${route.logId}/${s.number}/qcamera.ts`),
+    })),
+  );
 }
 
 /**

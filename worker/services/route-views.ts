@@ -8,7 +8,10 @@ import type { routes, segments } from "../db/schema";
 
 export type RouteRow = typeof routes.$inferSelect;
 /** What a route view reads: every column but the log id, the drive statistics and the deletion mark. */
-export type ViewedRoute = Omit<RouteRow, "logId" | "engagedMs" | "alertCount" | "userFlagCount" | "engagementCount" | "disengagementCount" | "deletedAt">;
+export type ViewedRoute = Omit<
+  RouteRow,
+  "logId" | "engagedMs" | "alertCount" | "userFlagCount" | "engagementCount" | "disengagementCount" | "deletedAt"
+>;
 export type SegmentRow = typeof segments.$inferSelect;
 
 export const SEGMENT_MS = 60_000;
@@ -44,7 +47,9 @@ export function segmentTimes(route: ViewedRoute, numbers: number[]) {
   const start = route.startTimeMs;
   if (start === null) return { starts: numbers.map(() => 0), ends: numbers.map(() => 0) };
   const starts = numbers.map((n) => start + SEGMENT_MS * n);
-  const ends = numbers.map((n, i) => (i === numbers.length - 1 && route.endTimeMs !== null ? route.endTimeMs : start + SEGMENT_MS * (n + 1)));
+  const ends = numbers.map((n, i) =>
+    i === numbers.length - 1 && route.endTimeMs !== null ? route.endTimeMs : start + SEGMENT_MS * (n + 1),
+  );
   return { starts, ends };
 }
 

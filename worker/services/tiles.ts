@@ -24,7 +24,11 @@ async function decompress(buf: ArrayBuffer, compression: Compression): Promise<A
   if (compression === Compression.Gzip) {
     return new Response(new Blob([buf]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
   }
-  throw new ApiError(500, "unsupported_tile_compression", `Archive compression ${Compression[compression]} is not supported; rebuild it with gzip`);
+  throw new ApiError(
+    500,
+    "unsupported_tile_compression",
+    `Archive compression ${Compression[compression]} is not supported; rebuild it with gzip`,
+  );
 }
 
 const directoryCache = new ResolvedValueCache(64, undefined, decompress);
@@ -61,15 +65,16 @@ export async function openArchive(env: Env): Promise<Archive> {
     if (err instanceof ArchiveMissing) {
       await directoryCache.invalidate(source);
       headerCheckedAt.delete(key);
-      throw notFound(`No map archive at R2 key ${key}: run \`npm run maps:load\` (local) or \`npm run maps:upload\``, "map_archive_missing");
+      throw notFound(
+        `No map archive at R2 key ${key}: run \`npm run maps:load\` (local) or \`npm run maps:upload\``,
+        "map_archive_missing",
+      );
     }
     throw err;
   }
 }
 
-export type TileRead =
-  | { kind: "tile"; data: ArrayBuffer; etag: string }
-  | { kind: "empty"; etag: string };
+export type TileRead = { kind: "tile"; data: ArrayBuffer; etag: string } | { kind: "empty"; etag: string };
 
 /** Weak: the runtime may gzip the bytes on the wire, and the identity is the archive version plus the address. */
 export function tileEtag(archive: Archive, z: number, x: number, y: number): string {
@@ -83,11 +88,18 @@ export function tileEtag(archive: Archive, z: number, x: number, y: number): str
 export function assertServable(archive: Archive, z: number, x: number, y: number): void {
   const { header } = archive;
   if (header.tileType !== TileType.Mvt) {
-    throw new ApiError(500, "unsupported_tile_type", `The map archive holds ${TileType[header.tileType]} tiles, not MVT`);
+    throw new ApiError(
+      500,
+      "unsupported_tile_type",
+      `The map archive holds ${TileType[header.tileType]} tiles, not MVT`,
+    );
   }
   const size = 2 ** z;
   if (z < header.minZoom || z > header.maxZoom || x >= size || y >= size) {
-    throw notFound(`Tile ${z}/${x}/${y} is outside the archive (zoom ${header.minZoom}–${header.maxZoom})`, "tile_out_of_range");
+    throw notFound(
+      `Tile ${z}/${x}/${y} is outside the archive (zoom ${header.minZoom}–${header.maxZoom})`,
+      "tile_out_of_range",
+    );
   }
 }
 

@@ -9,7 +9,13 @@ import { database } from "../db/client";
 import { devices, routes, segments, uploadedFiles } from "../db/schema";
 import { ApiError, badRequest } from "../http/errors";
 import { checkSignature, signPath } from "../protocol/signed-url";
-import { InvalidUploadPathError, objectKey, parseObjectKey, parseUploadPath, type UploadTarget } from "../protocol/upload-key";
+import {
+  InvalidUploadPathError,
+  objectKey,
+  parseObjectKey,
+  parseUploadPath,
+  type UploadTarget,
+} from "../protocol/upload-key";
 import type { UploadedFileMessage } from "../queue/messages";
 
 export const DEVICE_UPLOAD_URL_TTL_S = 3600;
@@ -51,7 +57,13 @@ export async function assertUploadWanted(db: Db, dongleId: string, target: Uploa
   if (route?.deletedAt) throw new UploadIgnoredError("This route was deleted");
 }
 
-export async function signedUploadUrl(env: Env, origin: string, dongleId: string, target: UploadTarget, ttlSeconds: number) {
+export async function signedUploadUrl(
+  env: Env,
+  origin: string,
+  dongleId: string,
+  target: UploadTarget,
+  ttlSeconds: number,
+) {
   const urlPath = UPLOAD_PATH_PREFIX + objectKey(dongleId, target);
   const { exp, sig } = await signPath(env.URL_SIGNING_SECRET, "upload", urlPath, ttlSeconds);
   return { url: `${origin}${urlPath}?exp=${exp}&sig=${sig}`, headers: { "Content-Type": "application/octet-stream" } };
@@ -71,10 +83,18 @@ export const kindColumns = {
  * Streams a PUT body into R2 under the key its signed path names. R2 writes an object atomically, so a body that
  * ends early (client gone, short Content-Length) leaves nothing visible. A re-upload of identical bytes is a no-op.
  */
-export async function receiveUpload(env: Env, urlPath: string, query: { exp?: string; sig?: string }, request: Request) {
+export async function receiveUpload(
+  env: Env,
+  urlPath: string,
+  query: { exp?: string; sig?: string },
+  request: Request,
+) {
   const check = await checkSignature(env.URL_SIGNING_SECRET, "upload", urlPath, query.exp, query.sig);
   if (check !== "ok") {
-    throw badRequest(`${check}_signature`, check === "expired" ? "Upload URL has expired; request a new one" : "Upload URL signature is missing or invalid");
+    throw badRequest(
+      `${check}_signature`,
+      check === "expired" ? "Upload URL has expired; request a new one" : "Upload URL signature is missing or invalid",
+    );
   }
   let parsed;
   try {
@@ -85,14 +105,18 @@ export async function receiveUpload(env: Env, urlPath: string, query: { exp?: st
   const { dongleId, target } = parsed;
   const key = objectKey(dongleId, target);
   const db = database(env);
-  const device = await db.query.devices.findFirst({ columns: { dongleId: true }, where: eq(devices.dongleId, dongleId) });
+  const device = await db.query.devices.findFirst({
+    columns: { dongleId: true },
+    where: eq(devices.dongleId, dongleId),
+  });
   if (!device) throw badRequest("unknown_device", "The device of this upload URL no longer exists");
   // Signed URLs live for hours (days for web apps' batches): one issued before the route was deleted must not
   // bring a file of it back. Checked before the bytes are stored.
   await assertUploadWanted(db, dongleId, target, false);
 
   const length = request.headers.get("Content-Length");
-  if (length === null || !/^[0-9]+$/.test(length)) throw new ApiError(411, "length_required", "Content-Length is required");
+  if (length === null || !/^[0-9]+$/.test(length))
+    throw new ApiError(411, "length_required", "Content-Length is required");
   if (!request.body || length === "0") throw badRequest("empty_upload", "The upload body is empty");
 
   const previous = await env.MEDIA.head(key);
@@ -125,29 +149,72 @@ export function contentTypeFor(fileName: string): string {
 }
 
 /** Books the file in D1 (route and segment rows appear as soon as any file of theirs arrives) and queues it. */
-export async function recordUpload(env: Env, db: Db, dongleId: string, target: UploadTarget, key: string, object: R2Object) {
+export async function recordUpload(
+  env: Env,
+  db: Db,
+  dongleId: string,
+  target: UploadTarget,
+  key: string,
+  object: R2Object,
+) {
   const statements = [];
-  statements.push(db.insert(uploadedFiles).values({
-    key, dongleId, logId: target.logId, segment: target.segment, fileName: target.fileName, kind: target.kind,
-    size: object.size, etag: object.etag, state: "pending",
-  }).onConflictDoUpdate({
-    target: uploadedFiles.key,
-    set: { size: object.size, etag: object.etag, state: "pending", failReason: null, uploadedAt: sql`(unixepoch())` },
-  }));
+  statements.push(
+    db
+      .insert(uploadedFiles)
+      .values({
+        key,
+        dongleId,
+        logId: target.logId,
+        segment: target.segment,
+        fileName: target.fileName,
+        kind: target.kind,
+        size: object.size,
+        etag: object.etag,
+        state: "pending",
+      })
+      .onConflictDoUpdate({
+        target: uploadedFiles.key,
+        set: {
+          size: object.size,
+          etag: object.etag,
+          state: "pending",
+          failReason: null,
+          uploadedAt: sql`(unixepoch())`,
+        },
+      }),
+  );
   if (target.logId !== null) {
     const cols = kindColumns[target.kind];
     const fullname = routeFullname(dongleId, target.logId);
     const counter = routes[cols.route];
     statements.push(db.insert(routes).values({ dongleId, logId: target.logId, fullname }).onConflictDoNothing());
-    statements.push(db.update(routes).set({ [cols.route]: sql`MAX(${counter}, ${target.segment})` }).where(eq(routes.fullname, fullname)));
-    statements.push(db.insert(segments).values({ dongleId, logId: target.logId, number: target.segment, [cols.segment]: true })
-      // A new file puts the segment back to pending until the consumer has processed it (services/processing/state.ts).
-      .onConflictDoUpdate({ target: [segments.dongleId, segments.logId, segments.number], set: { [cols.segment]: true, state: "pending", updatedAt: sql`(unixepoch())` } }));
+    statements.push(
+      db
+        .update(routes)
+        .set({ [cols.route]: sql`MAX(${counter}, ${target.segment})` })
+        .where(eq(routes.fullname, fullname)),
+    );
+    statements.push(
+      db
+        .insert(segments)
+        .values({ dongleId, logId: target.logId, number: target.segment, [cols.segment]: true })
+        // A new file puts the segment back to pending until the consumer has processed it (services/processing/state.ts).
+        .onConflictDoUpdate({
+          target: [segments.dongleId, segments.logId, segments.number],
+          set: { [cols.segment]: true, state: "pending", updatedAt: sql`(unixepoch())` },
+        }),
+    );
   }
-  await db.batch(statements as [typeof statements[number], ...typeof statements]);
+  await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
   const message: UploadedFileMessage = {
-    type: "file", key, dongleId, logId: target.logId, segment: target.segment, kind: target.kind, fileName: target.fileName, size: object.size,
+    type: "file",
+    key,
+    dongleId,
+    logId: target.logId,
+    segment: target.segment,
+    kind: target.kind,
+    fileName: target.fileName,
+    size: object.size,
   };
   await env.UPLOAD_QUEUE.send(message);
 }
-

@@ -26,8 +26,12 @@ export async function signAccessToken(env: Env, userId: string, ttl = ACCESS_TOK
 export async function verifyAccessToken(env: Env, token: string): Promise<string> {
   try {
     // A CryptoKey imported once per isolate: given raw bytes, jose would import them again on every call.
-    const { payload } = await jwtVerify(token, await hmacKey(jwtSecret(env)), { algorithms: ["HS256"], clockTolerance: 30 });
-    if (payload.typ !== "access" || typeof payload.identity !== "string") throw unauthorized("Not an access token", "invalid_token");
+    const { payload } = await jwtVerify(token, await hmacKey(jwtSecret(env)), {
+      algorithms: ["HS256"],
+      clockTolerance: 30,
+    });
+    if (payload.typ !== "access" || typeof payload.identity !== "string")
+      throw unauthorized("Not an access token", "invalid_token");
     return payload.identity;
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw unauthorized("Access token expired", "token_expired");

@@ -13,25 +13,48 @@ export function launch(opts: { args?: string[] } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--autoplay-policy=no-user-gesture-required",
-      "--disable-dev-shm-usage", ...(opts.args ?? []),
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--use-angle=swiftshader",
+      "--enable-unsafe-swiftshader",
+      "--autoplay-policy=no-user-gesture-required",
+      "--disable-dev-shm-usage",
+      ...(opts.args ?? []),
     ],
   });
 }
 
-export async function newPage(browser: Browser, base: string, viewport = DESKTOP, opts: { colorScheme?: "dark" | "light"; locale?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL: base, viewport, colorScheme: opts.colorScheme ?? "dark", locale: opts.locale ?? "en-GB", deviceScaleFactor: 1 });
+export async function newPage(
+  browser: Browser,
+  base: string,
+  viewport = DESKTOP,
+  opts: { colorScheme?: "dark" | "light"; locale?: string } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    baseURL: base,
+    viewport,
+    colorScheme: opts.colorScheme ?? "dark",
+    locale: opts.locale ?? "en-GB",
+    deviceScaleFactor: 1,
+  });
   const page = await context.newPage();
   page.on("pageerror", (err) => console.error("[page error]", err.message));
   return { context, page };
 }
 
 /** Puts a session (from the API) into localStorage, as signing in through the form would. */
-export async function signInWith(page: Page, tokens: { access_token: string; refresh_token: string; expires_in: number }): Promise<void> {
+export async function signInWith(
+  page: Page,
+  tokens: { access_token: string; refresh_token: string; expires_in: number },
+): Promise<void> {
   await page.goto("/signin");
   await page.evaluate((t) => {
-    localStorage.setItem("edge-connect.session", JSON.stringify({ access: t.access_token, refresh: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 }));
+    localStorage.setItem(
+      "edge-connect.session",
+      JSON.stringify({ access: t.access_token, refresh: t.refresh_token, expiresAt: Date.now() + t.expires_in * 1000 }),
+    );
   }, tokens);
 }
 

@@ -4,12 +4,19 @@
  */
 import { inflateSync } from "node:zlib";
 
-export interface Image { width: number; height: number; channels: number; data: Uint8Array }
+export interface Image {
+  width: number;
+  height: number;
+  channels: number;
+  data: Uint8Array;
+}
 
 export function decodePng(buf: Uint8Array): Image {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let pos = 8;
-  let width = 0, height = 0, channels = 0;
+  let width = 0,
+    height = 0,
+    channels = 0;
   const idat: Uint8Array[] = [];
   while (pos < buf.length) {
     const len = view.getUint32(pos);
@@ -40,7 +47,9 @@ export function decodePng(buf: Uint8Array): Image {
       else if (filter === 3) v += (a + b) >> 1;
       else if (filter === 4) {
         const p = a + b - c;
-        const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        const pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
         v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       out[y * stride + x] = v & 0xff;
@@ -54,7 +63,12 @@ export function countColor(img: Image, hex: string, tolerance = 40): number {
   const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
   let n = 0;
   for (let i = 0; i < img.data.length; i += img.channels) {
-    if (Math.abs(img.data[i] - r) <= tolerance && Math.abs(img.data[i + 1] - g) <= tolerance && Math.abs(img.data[i + 2] - b) <= tolerance) n++;
+    if (
+      Math.abs(img.data[i] - r) <= tolerance &&
+      Math.abs(img.data[i + 1] - g) <= tolerance &&
+      Math.abs(img.data[i + 2] - b) <= tolerance
+    )
+      n++;
   }
   return n;
 }

@@ -30,18 +30,59 @@ export async function startServer(): Promise<{ base: string; stop(): void }> {
   ensureDevVars();
   if (!existsSync(ARCHIVE)) run("npx", ["tsx", "tiles/build-world.ts"], quiet);
   run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], quiet);
-  run("npx", ["wrangler", "r2", "object", "put", `${BUCKET}/maps/world.pmtiles`, "--file", ARCHIVE, "--content-type", "application/vnd.pmtiles", "--local", "--persist-to", persist], quiet);
+  run(
+    "npx",
+    [
+      "wrangler",
+      "r2",
+      "object",
+      "put",
+      `${BUCKET}/maps/world.pmtiles`,
+      "--file",
+      ARCHIVE,
+      "--content-type",
+      "application/vnd.pmtiles",
+      "--local",
+      "--persist-to",
+      persist,
+    ],
+    quiet,
+  );
   const port = await freePort();
-  const child = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()),
-    "--persist-to", persist, "--show-interactive-dev-session=false", "--log-level", "warn"], {
-    cwd: ROOT, env: OFFLINE_ENV, detached: true, stdio: ["ignore", "ignore", "inherit"],
-  });
+  const child = spawn(
+    "npx",
+    [
+      "wrangler",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(await freePort()),
+      "--persist-to",
+      persist,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
+    {
+      cwd: ROOT,
+      env: OFFLINE_ENV,
+      detached: true,
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/api/v1/openapi.json`, 120_000);
   return {
     base,
     stop() {
-      try { process.kill(-child.pid!, "SIGTERM"); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
       setTimeout(() => rmSync(persist, { recursive: true, force: true }), 1000).unref();
     },
   };

@@ -11,13 +11,22 @@ import { newRouteName } from "../../device-sim/route";
 import { qcameraTs } from "../../fixtures/log-fixtures.generated";
 import { syntheticSegment, zstdStored } from "../../fixtures/openpilot-log";
 
-export interface Session { access_token: string; refresh_token: string; expires_in: number }
+export interface Session {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
 
-export async function createAccount(base: string, name = "Test Driver"): Promise<Session & { email: string; password: string }> {
+export async function createAccount(
+  base: string,
+  name = "Test Driver",
+): Promise<Session & { email: string; password: string }> {
   const email = `user-${crypto.randomUUID().slice(0, 8)}@example.test`;
   const password = "Correct-Horse-7-Battery";
   const res = await fetch(`${base}/api/v1/auth/register`, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email, password, name }),
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password, name }),
   });
   if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
   return { ...((await res.json()) as Session), email, password };
@@ -32,7 +41,9 @@ export async function registeredDevice(base: string): Promise<SimDevice> {
 
 export async function pairViaApi(base: string, session: Session, device: SimDevice): Promise<void> {
   const res = await fetch(`${base}/v2/pilotpair/`, {
-    method: "POST", headers: { Authorization: `JWT ${session.access_token}` }, body: new URLSearchParams({ pair_token: await device.pairToken() }),
+    method: "POST",
+    headers: { Authorization: `JWT ${session.access_token}` },
+    body: new URLSearchParams({ pair_token: await device.pairToken() }),
   });
   if (!res.ok) throw new Error(`pair: ${res.status} ${await res.text()}`);
 }
@@ -55,16 +66,26 @@ export async function uploadDrive(device: SimDevice): Promise<string> {
 /** A 5 s drive, qlog only: cheap to make many of (paging tests). */
 export async function uploadTinyDrive(device: SimDevice, counter: number): Promise<string> {
   const log = newRouteName(counter);
-  const out = await device.uploadFile(`${log}--0/qlog.zst`, zstdStored(syntheticSegment({ segment: 0, routeSegments: 1, seconds: 5 })));
+  const out = await device.uploadFile(
+    `${log}--0/qlog.zst`,
+    zstdStored(syntheticSegment({ segment: 0, routeSegments: 1, seconds: 5 })),
+  );
   if (out.outcome !== "uploaded") throw new Error(`upload qlog: ${out.status}`);
   return log;
 }
 
 /** Waits until the queue consumer has derived the drive's coords.json (the route then has a track). */
-export async function waitProcessed(base: string, session: Session, fullname: string, timeoutMs = 60_000): Promise<void> {
+export async function waitProcessed(
+  base: string,
+  session: Session,
+  fullname: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const res = await fetch(`${base}/v1/route/${encodeURIComponent(fullname)}/`, { headers: { Authorization: `JWT ${session.access_token}` } });
+    const res = await fetch(`${base}/v1/route/${encodeURIComponent(fullname)}/`, {
+      headers: { Authorization: `JWT ${session.access_token}` },
+    });
     if (res.ok) {
       const route = (await res.json()) as { url: string };
       const coords = await fetch(`${route.url}/0/coords.json`);
@@ -76,11 +97,23 @@ export async function waitProcessed(base: string, session: Session, fullname: st
 }
 
 /** The device's athenad, connected over a real websocket; uploads wait for pumpUploads() unless autoUpload. */
-export async function connectAthena(base: string, device: SimDevice, log: string, opts: { autoUpload?: boolean } = {}): Promise<SimAthena> {
+export async function connectAthena(
+  base: string,
+  device: SimDevice,
+  log: string,
+  opts: { autoUpload?: boolean } = {},
+): Promise<SimAthena> {
   const enc = new TextEncoder();
   const files = new Map<string, Uint8Array>();
-  for (const name of ["rlog.zst", "fcamera.hevc", "ecamera.hevc", "dcamera.hevc", "qlog.zst", "qcamera.ts"]) files.set(`${log}--0/${name}`, enc.encode(`${name} of ${log}`));
-  const athena = new SimAthena({ device, host: base.replace(/^http/, "ws"), transport: nodeTransport(), files, autoUpload: opts.autoUpload ?? false });
+  for (const name of ["rlog.zst", "fcamera.hevc", "ecamera.hevc", "dcamera.hevc", "qlog.zst", "qcamera.ts"])
+    files.set(`${log}--0/${name}`, enc.encode(`${name} of ${log}`));
+  const athena = new SimAthena({
+    device,
+    host: base.replace(/^http/, "ws"),
+    transport: nodeTransport(),
+    files,
+    autoUpload: opts.autoUpload ?? false,
+  });
   athena.start();
   await athena.waitConnected(15_000);
   return athena;

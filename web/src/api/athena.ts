@@ -12,7 +12,12 @@ interface RpcReply<T> {
   error?: { code?: number; message?: string; data?: { message?: string } } | string;
 }
 
-export async function call<T>(dongleId: string, method: string, params?: unknown, opts: { expiry?: number; timeoutS?: number } = {}): Promise<T> {
+export async function call<T>(
+  dongleId: string,
+  method: string,
+  params?: unknown,
+  opts: { expiry?: number; timeoutS?: number } = {},
+): Promise<T> {
   const body: Record<string, unknown> = { id: 0, jsonrpc: "2.0", method };
   if (params !== undefined) body.params = params;
   if (opts.expiry !== undefined) body.expiry = opts.expiry;
@@ -27,8 +32,10 @@ export async function call<T>(dongleId: string, method: string, params?: unknown
 }
 
 export const takeSnapshot = (dongleId: string) => call<Snapshot>(dongleId, "takeSnapshot", undefined, { timeoutS: 30 });
-export const listUploadQueue = (dongleId: string) => call<UploadItem[]>(dongleId, "listUploadQueue", undefined, { timeoutS: 10 });
-export const cancelUploads = (dongleId: string, ids: string[]) => call<{ success: number }>(dongleId, "cancelUpload", { upload_id: ids });
+export const listUploadQueue = (dongleId: string) =>
+  call<UploadItem[]>(dongleId, "listUploadQueue", undefined, { timeoutS: 10 });
+export const cancelUploads = (dongleId: string, ids: string[]) =>
+  call<{ success: number }>(dongleId, "cancelUpload", { upload_id: ids });
 
 export interface FileToUpload {
   fn: string;
@@ -37,11 +44,20 @@ export interface FileToUpload {
 }
 
 /** Queued for a week when the device is offline: it uploads once it reconnects. Returns "queued" in that case. */
-export async function uploadFilesToUrls(dongleId: string, files: FileToUpload[]): Promise<{ enqueued: number; failed?: string[] } | "queued"> {
+export async function uploadFilesToUrls(
+  dongleId: string,
+  files: FileToUpload[],
+): Promise<{ enqueued: number; failed?: string[] } | "queued"> {
   const files_data = files.map((f) => ({ ...f, allow_cellular: false, priority: 1 }));
   const expiry = Math.floor(Date.now() / 1000) + 7 * 86400;
-  const result = await call<{ enqueued: number; failed?: string[] } | string>(dongleId, "uploadFilesToUrls", { files_data }, { expiry });
+  const result = await call<{ enqueued: number; failed?: string[] } | string>(
+    dongleId,
+    "uploadFilesToUrls",
+    { files_data },
+    { expiry },
+  );
   return result === QUEUED ? "queued" : (result as { enqueued: number; failed?: string[] });
 }
 
-export const offlineQueue = (dongleId: string) => request<OfflineQueueItem[]>(`/v1/devices/${encodeURIComponent(dongleId)}/athena_offline_queue`);
+export const offlineQueue = (dongleId: string) =>
+  request<OfflineQueueItem[]>(`/v1/devices/${encodeURIComponent(dongleId)}/athena_offline_queue`);

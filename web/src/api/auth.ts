@@ -6,7 +6,10 @@ import type { Tokens, User } from "./types";
 type SignedIn = Tokens & { user: User };
 
 export async function signUp(email: string, password: string, name?: string): Promise<User> {
-  const r = await request<SignedIn>("/api/v1/auth/register", { json: { email, password, name: name || null }, anonymous: true });
+  const r = await request<SignedIn>("/api/v1/auth/register", {
+    json: { email, password, name: name || null },
+    anonymous: true,
+  });
   storeTokens(r);
   return r.user;
 }
@@ -21,7 +24,10 @@ export async function signIn(email: string, password: string): Promise<User> {
 export async function signOut(): Promise<void> {
   const s = readSession();
   clearSession();
-  if (s) await request("/api/v1/auth/logout", { json: { refresh_token: s.refresh }, anonymous: true }).catch(() => undefined);
+  if (s)
+    await request("/api/v1/auth/logout", { json: { refresh_token: s.refresh }, anonymous: true }).catch(
+      () => undefined,
+    );
 }
 
 /**
@@ -29,7 +35,9 @@ export async function signOut(): Promise<void> {
  * refresh lock so that a refresh another tab started with the old (now revoked) token cannot clear them afterwards.
  */
 export async function changePassword(current: string, next: string): Promise<void> {
-  const tokens = await request<Tokens>("/api/v1/auth/password", { json: { current_password: current, new_password: next } });
+  const tokens = await request<Tokens>("/api/v1/auth/password", {
+    json: { current_password: current, new_password: next },
+  });
   await withRefreshLock(async () => storeTokens(tokens));
 }
 

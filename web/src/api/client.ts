@@ -8,7 +8,11 @@ import type { Tokens } from "./types";
 import { noteNetworkFailure, noteResponse } from "../state/online";
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -28,7 +32,9 @@ async function errorFrom(res: Response): Promise<ApiError> {
     const body = (await res.json()) as { error?: unknown; message?: unknown };
     if (typeof body.error === "string") code = body.error;
     if (typeof body.message === "string") message = body.message;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return new ApiError(res.status, code, message);
 }
 
@@ -43,7 +49,9 @@ export function refreshSession(): Promise<StoredSession | null> {
     // Another tab refreshed while we waited for the lock: use its tokens.
     if (before && current.refresh !== before.refresh) return current;
     const res = await fetch("/api/v1/auth/refresh", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh_token: current.refresh }),
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: current.refresh }),
     });
     if (res.status === 401 || res.status === 400) {
       clearSession();
@@ -51,7 +59,9 @@ export function refreshSession(): Promise<StoredSession | null> {
     }
     if (!res.ok) throw await errorFrom(res);
     return storeTokens((await res.json()) as Tokens);
-  }).finally(() => { inflight = null; });
+  }).finally(() => {
+    inflight = null;
+  });
   return inflight;
 }
 
@@ -87,7 +97,12 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
     }
     if (token) headers.Authorization = `JWT ${token}`;
     try {
-      const res = await fetch(path, { method: opts.method ?? (body ? "POST" : "GET"), headers, body, signal: opts.signal });
+      const res = await fetch(path, {
+        method: opts.method ?? (body ? "POST" : "GET"),
+        headers,
+        body,
+        signal: opts.signal,
+      });
       noteResponse(res);
       return res;
     } catch (err) {

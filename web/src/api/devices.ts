@@ -10,14 +10,17 @@ export const isOnline = (device: Pick<Device, "last_athena_ping">, nowS = Date.n
 
 export const listDevices = () => request<Device[]>("/v1/me/devices/");
 export const getDevice = (dongleId: string) => request<Device>(`/v1.1/devices/${d(dongleId)}/`);
-export const setAlias = (dongleId: string, alias: string) => request<Device>(`/v1/devices/${d(dongleId)}/`, { method: "PATCH", json: { alias } });
+export const setAlias = (dongleId: string, alias: string) =>
+  request<Device>(`/v1/devices/${d(dongleId)}/`, { method: "PATCH", json: { alias } });
 export const getStats = (dongleId: string) => request<DeviceStats>(`/v1.1/devices/${d(dongleId)}/stats`);
 export const getLocation = (dongleId: string) => request<DeviceLocation>(`/v1/devices/${d(dongleId)}/location`);
 export const listUsers = (dongleId: string) => request<DeviceUser[]>(`/v1/devices/${d(dongleId)}/users`);
 export const addUser = (dongleId: string, email: string, permission: "read" | "write" = "read") =>
   request(`/v1/devices/${d(dongleId)}/add_user`, { json: { email, permission } });
-export const removeUser = (dongleId: string, email: string) => request(`/v1/devices/${d(dongleId)}/del_user`, { json: { email } });
+export const removeUser = (dongleId: string, email: string) =>
+  request(`/v1/devices/${d(dongleId)}/del_user`, { json: { email } });
 export const unpair = (dongleId: string) => request(`/v1/devices/${d(dongleId)}/unpair`, { method: "POST" });
 
 /** POST /v2/pilotpair/ with the device's pair token (form field `pair_token`, as comma's apps send it). */
-export const pair = (pairToken: string) => request<{ dongle_id?: string; first_pair?: boolean }>("/v2/pilotpair/", { form: { pair_token: pairToken } });
+export const pair = (pairToken: string) =>
+  request<{ dongle_id?: string; first_pair?: boolean }>("/v2/pilotpair/", { form: { pair_token: pairToken } });

@@ -15,7 +15,11 @@ export interface LiveHandle {
 const PROTOCOL = "edge-connect.live";
 
 /** Connects and reconnects (with backoff) until closed. */
-export function openLive(dongleId: string, onEvent: (e: LiveEvent) => void, onState: (connected: boolean) => void): LiveHandle {
+export function openLive(
+  dongleId: string,
+  onEvent: (e: LiveEvent) => void,
+  onState: (connected: boolean) => void,
+): LiveHandle {
   let ws: WebSocket | null = null;
   let closed = false;
   let retry = 0;
@@ -25,10 +29,20 @@ export function openLive(dongleId: string, onEvent: (e: LiveEvent) => void, onSt
     const token = await currentAccessToken();
     if (closed || !token) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    ws = new WebSocket(`${scheme}://${location.host}/api/v1/devices/${encodeURIComponent(dongleId)}/live`, [PROTOCOL, token]);
-    ws.onopen = () => { retry = 0; onState(true); };
+    ws = new WebSocket(`${scheme}://${location.host}/api/v1/devices/${encodeURIComponent(dongleId)}/live`, [
+      PROTOCOL,
+      token,
+    ]);
+    ws.onopen = () => {
+      retry = 0;
+      onState(true);
+    };
     ws.onmessage = (m) => {
-      try { onEvent(JSON.parse(String(m.data)) as LiveEvent); } catch { /* ignore malformed frames */ }
+      try {
+        onEvent(JSON.parse(String(m.data)) as LiveEvent);
+      } catch {
+        /* ignore malformed frames */
+      }
     };
     ws.onclose = () => {
       onState(false);

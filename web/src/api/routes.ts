@@ -28,18 +28,23 @@ export async function nextRoutes(dongleId: string, loaded: Route[], pageSize = P
 }
 
 export const getRoute = (fullname: string) => request<Route>(`/v1/route/${r(fullname)}/`);
-export const setPublic = (fullname: string, isPublic: boolean) => request<Route>(`/v1/route/${r(fullname)}/`, { method: "PATCH", json: { is_public: isPublic } });
-export const setPreserved = (fullname: string, preserved: boolean) => request(`/v1/route/${r(fullname)}/preserve`, { method: preserved ? "POST" : "DELETE" });
+export const setPublic = (fullname: string, isPublic: boolean) =>
+  request<Route>(`/v1/route/${r(fullname)}/`, { method: "PATCH", json: { is_public: isPublic } });
+export const setPreserved = (fullname: string, preserved: boolean) =>
+  request(`/v1/route/${r(fullname)}/preserve`, { method: preserved ? "POST" : "DELETE" });
 export const getFiles = (fullname: string) => request<RouteFiles>(`/v1/route/${r(fullname)}/files`);
 export const deleteRoute = (fullname: string) => request(`/v1/route/${r(fullname)}/`, { method: "DELETE" });
 
 /** Drives other people shared with me one by one (they belong to devices I cannot otherwise see). */
 export const listSharedWithMe = (limit = 6) =>
-  request<{ routes: Route[]; next_cursor: string | null }>(`/api/v1/routes?shared_with_me=true&limit=${limit}`).then((p) => p.routes);
+  request<{ routes: Route[]; next_cursor: string | null }>(`/api/v1/routes?shared_with_me=true&limit=${limit}`).then(
+    (p) => p.routes,
+  );
 
 /** People this drive alone is shared with (view only; sharing the whole device is on the device page). */
 export const listRouteUsers = (fullname: string) => request<RouteUser[]>(`/api/v1/routes/${r(fullname)}/users`);
-export const shareRoute = (fullname: string, email: string) => request(`/api/v1/routes/${r(fullname)}/users`, { json: { email } });
+export const shareRoute = (fullname: string, email: string) =>
+  request(`/api/v1/routes/${r(fullname)}/users`, { json: { email } });
 export const unshareRoute = (fullname: string, email: string) =>
   request(`/api/v1/routes/${r(fullname)}/users/${encodeURIComponent(email)}`, { method: "DELETE" });
 

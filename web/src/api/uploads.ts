@@ -17,19 +17,24 @@ export const FILES_BY_KIND: Record<UploadKind, string[]> = {
 };
 
 export const uploadUrls = (dongleId: string, paths: string[], expiryDays = 7) =>
-  request<UploadUrl[]>(`/v1/${encodeURIComponent(dongleId)}/upload_urls/`, { json: { paths, expiry_days: expiryDays } });
+  request<UploadUrl[]>(`/v1/${encodeURIComponent(dongleId)}/upload_urls/`, {
+    json: { paths, expiry_days: expiryDays },
+  });
 
 /** "<log>--<seg>/<file>" paths of the wanted kinds that are not uploaded yet. */
 export async function missingPaths(route: Route, kinds: UploadKind[]): Promise<string[]> {
   const { dongleId, logId } = splitName(route.fullname);
   const files = await getFiles(route.fullname);
-  const have = Object.values(files).flat().map((u) => decodeURIComponent(u));
+  const have = Object.values(files)
+    .flat()
+    .map((u) => decodeURIComponent(u));
   const paths: string[] = [];
   for (let seg = 0; seg <= route.maxqlog; seg++) {
     for (const kind of kinds) {
       for (const name of FILES_BY_KIND[kind]) {
         const stem = name.replace(/\.(zst|bz2)$/, "");
-        if (!have.some((u) => u.includes(`${dongleId}/${logId}/${seg}/${stem}`))) paths.push(`${logId}--${seg}/${name}`);
+        if (!have.some((u) => u.includes(`${dongleId}/${logId}/${seg}/${stem}`)))
+          paths.push(`${logId}--${seg}/${name}`);
       }
     }
   }
@@ -43,7 +48,10 @@ export async function requestFullQuality(route: Route, kinds: UploadKind[]): Pro
   if (!paths.length) return { requested: 0, queued: false, failed: [] };
   const { dongleId } = splitName(route.fullname);
   const urls = await uploadUrls(dongleId, paths);
-  const result = await uploadFilesToUrls(dongleId, paths.map((fn, i) => ({ fn, url: urls[i].url, headers: urls[i].headers })));
+  const result = await uploadFilesToUrls(
+    dongleId,
+    paths.map((fn, i) => ({ fn, url: urls[i].url, headers: urls[i].headers })),
+  );
   if (result === "queued") return { requested: paths.length, queued: true, failed: [] };
   return { requested: result.enqueued, queued: false, failed: result.failed ?? [] };
 }

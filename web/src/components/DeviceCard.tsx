@@ -10,12 +10,16 @@ import { OnlineBadge } from "./OnlineBadge";
 export function DeviceCard(props: { device: Device }): JSX.Element {
   return (
     <A class="card device-card" href={`/devices/${props.device.dongle_id}`}>
-      <div class="device-card-icon"><Icon name="car" size={28} /></div>
+      <div class="device-card-icon">
+        <Icon name="car" size={28} />
+      </div>
       <div class="device-card-body">
         <h3>{deviceName(props.device)}</h3>
         <OnlineBadge lastPing={props.device.last_athena_ping} />
         <p class="muted small">
-          {props.device.openpilot_version ? t("device.version", { version: props.device.openpilot_version }) : t("device.version_unknown")}
+          {props.device.openpilot_version
+            ? t("device.version", { version: props.device.openpilot_version })
+            : t("device.version_unknown")}
           {props.device.is_owner ? "" : ` · ${t("device.shared")}`}
         </p>
       </div>

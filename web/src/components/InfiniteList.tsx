@@ -41,9 +41,12 @@ export function LoadMore<T>(props: { pager: Pager<T> }): JSX.Element {
   let sentinel!: HTMLDivElement;
   onMount(() => {
     if (!("IntersectionObserver" in window)) return;
-    const io = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) void props.pager.more();
-    }, { rootMargin: "400px" });
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) void props.pager.more();
+      },
+      { rootMargin: "400px" },
+    );
     io.observe(sentinel);
     onCleanup(() => io.disconnect());
   });
@@ -52,9 +55,13 @@ export function LoadMore<T>(props: { pager: Pager<T> }): JSX.Element {
       <Show when={props.pager.error()}>
         <ErrorNote error={props.pager.error()} retry={() => void props.pager.more()} />
       </Show>
-      <Show when={props.pager.loading()}><Loading /></Show>
+      <Show when={props.pager.loading()}>
+        <Loading />
+      </Show>
       <Show when={!props.pager.loading() && !props.pager.done() && !props.pager.error()}>
-        <button type="button" class="btn" onClick={() => void props.pager.more()}>{t("common.load_more")}</button>
+        <button type="button" class="btn" onClick={() => void props.pager.more()}>
+          {t("common.load_more")}
+        </button>
       </Show>
     </div>
   );

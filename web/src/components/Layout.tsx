@@ -30,7 +30,9 @@ export function OfflineBanner(): JSX.Element {
 export function Layout(props: { children?: JSX.Element }): JSX.Element {
   return (
     <div class="app">
-      <a class="skip-link" href="#main">{t("nav.skip")}</a>
+      <a class="skip-link" href="#main">
+        {t("nav.skip")}
+      </a>
       <header class="topbar">
         <A href="/" class="brand" aria-label={t("app.name")}>
           <img src="/icons/icon.svg" alt="" width="28" height="28" />
@@ -48,7 +50,9 @@ export function Layout(props: { children?: JSX.Element }): JSX.Element {
         </nav>
       </header>
       <OfflineBanner />
-      <main id="main" class="main" tabindex="-1">{props.children}</main>
+      <main id="main" class="main" tabindex="-1">
+        {props.children}
+      </main>
       <Toasts />
     </div>
   );
@@ -59,7 +63,9 @@ export function BareLayout(props: { children?: JSX.Element }): JSX.Element {
   return (
     <div class="app app-bare">
       <OfflineBanner />
-      <main id="main" class="main main-bare">{props.children}</main>
+      <main id="main" class="main main-bare">
+        {props.children}
+      </main>
       <Toasts />
     </div>
   );

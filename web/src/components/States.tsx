@@ -16,7 +16,9 @@ export function Loading(props: { label?: string }): JSX.Element {
 export function Empty(props: { icon?: IconName; title: string; children?: JSX.Element }): JSX.Element {
   return (
     <div class="state state-empty">
-      <Show when={props.icon}><Icon name={props.icon!} size={32} /></Show>
+      <Show when={props.icon}>
+        <Icon name={props.icon!} size={32} />
+      </Show>
       <p class="state-title">{props.title}</p>
       {props.children}
     </div>
@@ -35,7 +37,9 @@ export function ErrorNote(props: { error: unknown; retry?: () => void }): JSX.El
     <div class="state state-error" role="alert">
       <p>{errorText(props.error)}</p>
       <Show when={props.retry}>
-        <button type="button" class="btn" onClick={() => props.retry!()}>{t("common.retry")}</button>
+        <button type="button" class="btn" onClick={() => props.retry!()}>
+          {t("common.retry")}
+        </button>
       </Show>
     </div>
   );

@@ -1,7 +1,11 @@
 /** Short confirmations ("Link copied") announced to screen readers through a polite live region. */
 import { createSignal, For, type JSX } from "solid-js";
 
-interface Toast { id: number; text: string; kind: "info" | "error" }
+interface Toast {
+  id: number;
+  text: string;
+  kind: "info" | "error";
+}
 const [toasts, setToasts] = createSignal<Toast[]>([]);
 let next = 1;
 

@@ -25,19 +25,37 @@ export function AliasEditor(props: { device: Device; canEdit: boolean; onSaved: 
     }
   };
   return (
-    <Show when={editing()} fallback={
-      <div class="alias">
-        <h1>{deviceName(props.device)}</h1>
-        <Show when={props.canEdit}>
-          <button type="button" class="btn btn-small" onClick={() => setEditing(true)}>{t("device.rename")}</button>
-        </Show>
-      </div>
-    }>
+    <Show
+      when={editing()}
+      fallback={
+        <div class="alias">
+          <h1>{deviceName(props.device)}</h1>
+          <Show when={props.canEdit}>
+            <button type="button" class="btn btn-small" onClick={() => setEditing(true)}>
+              {t("device.rename")}
+            </button>
+          </Show>
+        </div>
+      }
+    >
       <form class="alias alias-form" onSubmit={save}>
-        <label class="sr-only" for="alias-input">{t("device.alias")}</label>
-        <input id="alias-input" name="alias" value={props.device.alias} maxlength="100" placeholder={deviceName({ ...props.device, alias: "" })} autofocus />
-        <button type="submit" class="btn btn-primary btn-small" disabled={busy()}>{t("common.save")}</button>
-        <button type="button" class="btn btn-small" onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+        <label class="sr-only" for="alias-input">
+          {t("device.alias")}
+        </label>
+        <input
+          id="alias-input"
+          name="alias"
+          value={props.device.alias}
+          maxlength="100"
+          placeholder={deviceName({ ...props.device, alias: "" })}
+          autofocus
+        />
+        <button type="submit" class="btn btn-primary btn-small" disabled={busy()}>
+          {t("common.save")}
+        </button>
+        <button type="button" class="btn btn-small" onClick={() => setEditing(false)}>
+          {t("common.cancel")}
+        </button>
       </form>
     </Show>
   );

@@ -11,12 +11,20 @@ import { ago } from "../util/format";
  * data, so there is still land, water and place names around the marker rather than one flat colour.
  */
 function placeZoom(map: MlMap): number {
-  const maxzooms = Object.keys(map.getStyle()?.sources ?? {}).map((id) => (map.getSource(id) as { maxzoom?: number } | undefined)?.maxzoom ?? 22);
+  const maxzooms = Object.keys(map.getStyle()?.sources ?? {}).map(
+    (id) => (map.getSource(id) as { maxzoom?: number } | undefined)?.maxzoom ?? 22,
+  );
   return Math.min(13, Math.max(...maxzooms, 0) + 2);
 }
 
-export function DeviceLocation(props: { dongleId: string; live?: { lat: number; lng: number; at: number } }): JSX.Element {
-  const [last] = createResource(() => props.dongleId, (d) => getLocation(d).catch(() => null));
+export function DeviceLocation(props: {
+  dongleId: string;
+  live?: { lat: number; lng: number; at: number };
+}): JSX.Element {
+  const [last] = createResource(
+    () => props.dongleId,
+    (d) => getLocation(d).catch(() => null),
+  );
   const position = () => props.live ?? (last() ? { lat: last()!.lat, lng: last()!.lng, at: last()!.time } : null);
   let map: MlMap | undefined;
   let marker: Marker | undefined;
@@ -33,16 +41,23 @@ export function DeviceLocation(props: { dongleId: string; live?: { lat: number; 
     marker = new lib.Marker({ element: el });
     place();
   };
-  createEffect(() => { position(); place(); });
+  createEffect(() => {
+    position();
+    place();
+  });
   return (
     <section class="card location" aria-labelledby="loc-h">
       <div class="section-head">
         <h2 id="loc-h">{t("device.location")}</h2>
-        <Show when={position()}>{(p) => <span class="muted small">{props.live ? t("device.live") : ago(new Date(p().at))}</span>}</Show>
+        <Show when={position()}>
+          {(p) => <span class="muted small">{props.live ? t("device.live") : ago(new Date(p().at))}</span>}
+        </Show>
       </div>
       <Show when={!last.loading} fallback={<div class="device-map" />}>
         <Show when={position()} fallback={<p class="muted small">{t("device.no_location")}</p>}>
-          <div class="device-map"><BaseMap label={t("device.location")} onReady={onReady} /></div>
+          <div class="device-map">
+            <BaseMap label={t("device.location")} onReady={onReady} />
+          </div>
         </Show>
       </Show>
     </section>

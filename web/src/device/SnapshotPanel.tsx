@@ -26,7 +26,16 @@ export function SnapshotPanel(props: { dongleId: string; disabled?: boolean }): 
   };
   const images = () => {
     const s = shot();
-    return s ? ([["jpegBack", t("snapshot.road")], ["jpegFront", t("snapshot.driver")]] as const).filter(([k]) => s[k]).map(([k, label]) => ({ src: `data:image/jpeg;base64,${s[k]}`, label })) : [];
+    return s
+      ? (
+          [
+            ["jpegBack", t("snapshot.road")],
+            ["jpegFront", t("snapshot.driver")],
+          ] as const
+        )
+          .filter(([k]) => s[k])
+          .map(([k, label]) => ({ src: `data:image/jpeg;base64,${s[k]}`, label }))
+      : [];
   };
   return (
     <section class="card snapshot" aria-labelledby="snap-h">
@@ -36,10 +45,21 @@ export function SnapshotPanel(props: { dongleId: string; disabled?: boolean }): 
           <Icon name="camera" /> {busy() ? t("common.working") : t("snapshot.take")}
         </button>
       </div>
-      <Show when={error()}><p class="form-error small" role="alert">{error()}</p></Show>
+      <Show when={error()}>
+        <p class="form-error small" role="alert">
+          {error()}
+        </p>
+      </Show>
       <Show when={images().length > 0} fallback={<p class="muted small">{t("snapshot.hint")}</p>}>
         <div class="snapshot-images">
-          <For each={images()}>{(img) => <figure><img src={img.src} alt={img.label} /><figcaption>{img.label}</figcaption></figure>}</For>
+          <For each={images()}>
+            {(img) => (
+              <figure>
+                <img src={img.src} alt={img.label} />
+                <figcaption>{img.label}</figcaption>
+              </figure>
+            )}
+          </For>
         </div>
       </Show>
     </section>

@@ -31,9 +31,26 @@ export function UnpairPanel(props: { dongleId: string; name: string }): JSX.Elem
     <section class="card danger" aria-labelledby="danger-h">
       <h2 id="danger-h">{t("device.unpair")}</h2>
       <p class="muted small">{t("device.unpair_hint")}</p>
-      <button type="button" class="btn btn-danger-outline" onClick={() => { setError(null); setOpen(true); }}>{t("device.unpair")}</button>
-      <ConfirmDialog open={open()} title={t("device.unpair_title", { name: props.name })} message={t("device.unpair_confirm")}
-        confirmLabel={t("device.unpair")} busy={busy()} error={error()} onConfirm={() => void confirm()} onClose={() => setOpen(false)} />
+      <button
+        type="button"
+        class="btn btn-danger-outline"
+        onClick={() => {
+          setError(null);
+          setOpen(true);
+        }}
+      >
+        {t("device.unpair")}
+      </button>
+      <ConfirmDialog
+        open={open()}
+        title={t("device.unpair_title", { name: props.name })}
+        message={t("device.unpair_confirm")}
+        confirmLabel={t("device.unpair")}
+        busy={busy()}
+        error={error()}
+        onConfirm={() => void confirm()}
+        onClose={() => setOpen(false)}
+      />
     </section>
   );
 }

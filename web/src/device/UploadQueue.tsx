@@ -15,10 +15,14 @@ import { percent } from "../util/format";
 
 const POLL_MS = 2000;
 
-interface Waiting { fn: string; expiry?: number }
+interface Waiting {
+  fn: string;
+  expiry?: number;
+}
 
 function waitingUploads(items: OfflineQueueItem[]): Waiting[] {
-  return items.filter((i) => i.method === "uploadFilesToUrls")
+  return items
+    .filter((i) => i.method === "uploadFilesToUrls")
     .flatMap((i) => (i.params?.files_data ?? []).map((f) => ({ fn: f.fn, expiry: i.expiry })));
 }
 
@@ -34,20 +38,30 @@ export function UploadQueue(props: { dongleId: string; logId?: string; canCancel
 
   const poll = async () => {
     if (document.visibilityState === "visible") {
-      const [queue, offline] = await Promise.allSettled([listUploadQueue(props.dongleId), offlineQueue(props.dongleId)]);
+      const [queue, offline] = await Promise.allSettled([
+        listUploadQueue(props.dongleId),
+        offlineQueue(props.dongleId),
+      ]);
       if (queue.status === "fulfilled") {
         setItems((queue.value ?? []).filter((i) => matches(i.path)));
         setDeviceState("online");
       } else {
         const err = queue.reason;
-        setDeviceState(err instanceof ApiError && (err.status === 404 || err.status === 504 || err.status === 502) ? "offline" : "error");
+        setDeviceState(
+          err instanceof ApiError && (err.status === 404 || err.status === 504 || err.status === 502)
+            ? "offline"
+            : "error",
+        );
       }
       if (offline.status === "fulfilled") setWaiting(waitingUploads(offline.value).filter((w) => matches(w.fn)));
     }
     if (!stopped) timer = setTimeout(poll, POLL_MS);
   };
   onMount(() => void poll());
-  onCleanup(() => { stopped = true; clearTimeout(timer); });
+  onCleanup(() => {
+    stopped = true;
+    clearTimeout(timer);
+  });
 
   const cancel = async (ids: string[]) => {
     setBusy(true);
@@ -73,11 +87,17 @@ export function UploadQueue(props: { dongleId: string; logId?: string; canCancel
       <div class="section-head">
         <h2 id="uq-h">{t("uploads.title")}</h2>
         <Show when={props.canCancel !== false && cancellable().length > 1}>
-          <button type="button" class="btn btn-small" disabled={busy()} onClick={() => void cancel(cancellable())}>{t("uploads.cancel_all")}</button>
+          <button type="button" class="btn btn-small" disabled={busy()} onClick={() => void cancel(cancellable())}>
+            {t("uploads.cancel_all")}
+          </button>
         </Show>
       </div>
-      <Show when={deviceState() === "offline"}><p class="muted small">{t("uploads.device_offline")}</p></Show>
-      <Show when={deviceState() === "error"}><p class="form-error small">{t("uploads.error")}</p></Show>
+      <Show when={deviceState() === "offline"}>
+        <p class="muted small">{t("uploads.device_offline")}</p>
+      </Show>
+      <Show when={deviceState() === "error"}>
+        <p class="form-error small">{t("uploads.error")}</p>
+      </Show>
       <Show when={(items()?.length ?? 0) === 0 && waiting().length === 0 && deviceState() === "online"}>
         <p class="muted small">{items() === null ? t("common.loading") : t("uploads.empty")}</p>
       </Show>
@@ -89,10 +109,25 @@ export function UploadQueue(props: { dongleId: string; logId?: string; canCancel
                 <span class="upload-name">{label(item.path)}</span>
                 <span class="muted small">{item.current ? percent(item.progress) : t("uploads.queued")}</span>
                 <Show when={props.canCancel !== false && !item.current}>
-                  <button type="button" class="btn-icon" disabled={busy()} aria-label={t("uploads.cancel_item", { name: label(item.path) })} onClick={() => void cancel([item.id])}>×</button>
+                  <button
+                    type="button"
+                    class="btn-icon"
+                    disabled={busy()}
+                    aria-label={t("uploads.cancel_item", { name: label(item.path) })}
+                    onClick={() => void cancel([item.id])}
+                  >
+                    ×
+                  </button>
                 </Show>
               </div>
-              <div class="progress" role="progressbar" aria-label={label(item.path)} aria-valuemin="0" aria-valuemax="100" aria-valuenow={Math.round(item.progress * 100)}>
+              <div
+                class="progress"
+                role="progressbar"
+                aria-label={label(item.path)}
+                aria-valuemin="0"
+                aria-valuemax="100"
+                aria-valuenow={Math.round(item.progress * 100)}
+              >
                 <span style={{ width: `${Math.round(item.progress * 100)}%` }} />
               </div>
             </li>

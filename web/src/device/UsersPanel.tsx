@@ -42,8 +42,17 @@ export function UsersPanel(props: { dongleId: string; isOwner: boolean }): JSX.E
                   <span class="user-email">{u.email}</span>
                   <span class="badge">{t(`users.permission.${u.permission}`)}</span>
                   <Show when={props.isOwner && u.permission !== "owner"}>
-                    <button type="button" class="btn-icon" disabled={busy()} aria-label={t("users.remove", { email: u.email })}
-                      onClick={() => void act(() => removeUser(props.dongleId, u.email), t("users.removed", { email: u.email }))}>×</button>
+                    <button
+                      type="button"
+                      class="btn-icon"
+                      disabled={busy()}
+                      aria-label={t("users.remove", { email: u.email })}
+                      onClick={() =>
+                        void act(() => removeUser(props.dongleId, u.email), t("users.removed", { email: u.email }))
+                      }
+                    >
+                      ×
+                    </button>
                   </Show>
                 </li>
               )}
@@ -58,10 +67,16 @@ export function UsersPanel(props: { dongleId: string; isOwner: boolean }): JSX.E
             <option value="read">{t("users.permission.read_access")}</option>
             <option value="write">{t("users.permission.write_access")}</option>
           </select>
-          <button type="submit" class="btn" disabled={busy()}>{t("users.add")}</button>
+          <button type="submit" class="btn" disabled={busy()}>
+            {t("users.add")}
+          </button>
         </form>
       </Show>
-      <Show when={error()}><p class="form-error small" role="alert">{error()}</p></Show>
+      <Show when={error()}>
+        <p class="form-error small" role="alert">
+          {error()}
+        </p>
+      </Show>
     </section>
   );
 }

@@ -113,7 +113,8 @@ export const en = {
   "share.copied": "Link copied.",
   "share.copy_failed": "Could not copy the link.",
   "share.with_person": "Share with a person",
-  "share.with_person_hint": "They can watch this drive and nothing else of the device. To share all of the device's drives, add people on its page.",
+  "share.with_person_hint":
+    "They can watch this drive and nothing else of the device. To share all of the device's drives, add people on its page.",
   "share.device_page": "Device page",
   "share.invite": "Share",
   "share.invited": "{email} can now see this device's drives.",
@@ -133,7 +134,8 @@ export const en = {
   "download.hint": "Links are valid for one hour. Ask the device for full quality files with “Upload full quality”.",
 
   "upload.title": "Upload full quality",
-  "upload.hint": "The device uploads these files the next time it is online on Wi-Fi. Files already on the server are skipped.",
+  "upload.hint":
+    "The device uploads these files the next time it is online on Wi-Fi. Files already on the server are skipped.",
   "upload.files": "Files to upload",
   "upload.kind.road": "Road camera (HEVC)",
   "upload.kind.wide": "Wide road camera (HEVC)",
@@ -256,7 +258,8 @@ export const en = {
   "settings.units": "Units",
   "settings.units.metric": "Kilometres",
   "settings.units.imperial": "Miles",
-  "settings.about": "edge-connect: a self-hosted cloud for openpilot. Maps © OpenStreetMap contributors, Natural Earth.",
+  "settings.about":
+    "edge-connect: a self-hosted cloud for openpilot. Maps © OpenStreetMap contributors, Natural Earth.",
 } as const;
 
 export type MessageKey = keyof typeof en;

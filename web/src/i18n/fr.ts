@@ -96,7 +96,8 @@ export const fr: Record<MessageKey, string> = {
   "route.upload_full": "Envoyer en qualité maximale",
   "route.delete": "Supprimer",
   "route.delete_title": "Supprimer ce trajet ?",
-  "route.delete_confirm": "La vidéo, les journaux et les données de carte seront supprimés du serveur. C’est irréversible.",
+  "route.delete_confirm":
+    "La vidéo, les journaux et les données de carte seront supprimés du serveur. C’est irréversible.",
   "route.deleted": "Trajet supprimé.",
 
   "video.label": "Vidéo du trajet",
@@ -115,7 +116,8 @@ export const fr: Record<MessageKey, string> = {
   "share.copied": "Lien copié.",
   "share.copy_failed": "Impossible de copier le lien.",
   "share.with_person": "Partager avec une personne",
-  "share.with_person_hint": "Elle pourra voir ce trajet, et rien d’autre de l’appareil. Pour partager tous les trajets de l’appareil, ajoutez des personnes sur sa page.",
+  "share.with_person_hint":
+    "Elle pourra voir ce trajet, et rien d’autre de l’appareil. Pour partager tous les trajets de l’appareil, ajoutez des personnes sur sa page.",
   "share.device_page": "Page de l’appareil",
   "share.invite": "Partager",
   "share.invited": "{email} peut maintenant voir les trajets de cet appareil.",
@@ -132,10 +134,12 @@ export const fr: Record<MessageKey, string> = {
   "download.segment": "Segment",
   "download.files": "Fichiers",
   "download.none": "Aucun fichier n’a été envoyé pour ce trajet.",
-  "download.hint": "Les liens sont valables une heure. Demandez les fichiers complets avec « Envoyer en qualité maximale ».",
+  "download.hint":
+    "Les liens sont valables une heure. Demandez les fichiers complets avec « Envoyer en qualité maximale ».",
 
   "upload.title": "Envoyer en qualité maximale",
-  "upload.hint": "L’appareil envoie ces fichiers dès qu’il est en ligne en Wi-Fi. Les fichiers déjà sur le serveur sont ignorés.",
+  "upload.hint":
+    "L’appareil envoie ces fichiers dès qu’il est en ligne en Wi-Fi. Les fichiers déjà sur le serveur sont ignorés.",
   "upload.files": "Fichiers à envoyer",
   "upload.kind.road": "Caméra route (HEVC)",
   "upload.kind.wide": "Caméra grand angle (HEVC)",
@@ -258,5 +262,6 @@ export const fr: Record<MessageKey, string> = {
   "settings.units": "Unités",
   "settings.units.metric": "Kilomètres",
   "settings.units.imperial": "Miles",
-  "settings.about": "edge-connect : un cloud auto-hébergé pour openpilot. Cartes © contributeurs OpenStreetMap, Natural Earth.",
+  "settings.about":
+    "edge-connect : un cloud auto-hébergé pour openpilot. Cartes © contributeurs OpenStreetMap, Natural Earth.",
 };

@@ -8,7 +8,10 @@ import { fr } from "./fr";
 import { settings } from "../state/settings";
 
 export type Lang = "en" | "fr";
-export const LANGS: { code: Lang; label: string }[] = [{ code: "en", label: "English" }, { code: "fr", label: "Français" }];
+export const LANGS: { code: Lang; label: string }[] = [
+  { code: "en", label: "English" },
+  { code: "fr", label: "Français" },
+];
 const DICTS: Record<Lang, Record<string, string>> = { en, fr };
 
 export const lang = () => settings.lang;

@@ -55,7 +55,9 @@ export function BaseMap(props: BaseMapProps): JSX.Element {
   return (
     <div class="map" role="region" aria-label={props.label}>
       <div ref={container} class="map-canvas" />
-      <Show when={failed()}><div class="map-fallback">{failed()}</div></Show>
+      <Show when={failed()}>
+        <div class="map-fallback">{failed()}</div>
+      </Show>
       {props.children}
     </div>
   );

@@ -15,7 +15,9 @@ export function loadMapLibre(): Promise<MapLibre> {
     lib.setWorkerUrl(worker.default);
     return lib;
   });
-  loading.catch(() => { loading = null; }); // a failed chunk load (offline) may succeed later
+  loading.catch(() => {
+    loading = null;
+  }); // a failed chunk load (offline) may succeed later
   return loading;
 }
 

@@ -37,7 +37,9 @@ export function AuthForm(props: { mode: "signin" | "signup" }): JSX.Element {
     if (signup() && password !== String(f.get("password2") ?? "")) return setError(t("auth.error.mismatch"));
     setBusy(true);
     try {
-      const user = signup() ? await signUp(email, password, String(f.get("name") ?? "").trim()) : await signIn(email, password);
+      const user = signup()
+        ? await signUp(email, password, String(f.get("name") ?? "").trim())
+        : await signIn(email, password);
       // The page swaps this form for a redirect to nextPath() as soon as the session exists.
       sessionStarted(user);
     } catch (err) {
@@ -67,23 +69,42 @@ export function AuthForm(props: { mode: "signin" | "signup" }): JSX.Element {
         </label>
         <label class="field">
           <span>{t("auth.password")}</span>
-          <input name="password" type="password" autocomplete={signup() ? "new-password" : "current-password"} required
-            minlength={signup() ? 12 : undefined} aria-describedby={signup() ? "pw-hint" : undefined} />
+          <input
+            name="password"
+            type="password"
+            autocomplete={signup() ? "new-password" : "current-password"}
+            required
+            minlength={signup() ? 12 : undefined}
+            aria-describedby={signup() ? "pw-hint" : undefined}
+          />
         </label>
-        <Show when={signup()}><p id="pw-hint" class="muted small field-hint">{t("auth.password_hint")}</p></Show>
+        <Show when={signup()}>
+          <p id="pw-hint" class="muted small field-hint">
+            {t("auth.password_hint")}
+          </p>
+        </Show>
         <Show when={signup()}>
           <label class="field">
             <span>{t("auth.password_repeat")}</span>
             <input name="password2" type="password" autocomplete="new-password" required />
           </label>
         </Show>
-        <p id="auth-error" class="form-error" role="alert">{error() ?? ""}</p>
+        <p id="auth-error" class="form-error" role="alert">
+          {error() ?? ""}
+        </p>
         <button class="btn btn-primary btn-block" type="submit" disabled={busy()}>
           {busy() ? t("common.working") : signup() ? t("auth.signup.submit") : t("auth.signin.submit")}
         </button>
       </form>
       <p class="auth-switch">
-        <Show when={signup()} fallback={<>{t("auth.no_account")} <A href={`/signup${location.search}`}>{t("auth.signup.link")}</A></>}>
+        <Show
+          when={signup()}
+          fallback={
+            <>
+              {t("auth.no_account")} <A href={`/signup${location.search}`}>{t("auth.signup.link")}</A>
+            </>
+          }
+        >
           {t("auth.have_account")} <A href={`/signin${location.search}`}>{t("auth.signin.link")}</A>
         </Show>
       </p>

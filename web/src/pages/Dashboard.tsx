@@ -15,11 +15,16 @@ import { distance, duration, number } from "../util/format";
 const RECENT = 6;
 
 async function recentRoutes(list: Device[]): Promise<{ route: Route; device: Device }[]> {
-  const pages = await Promise.all(list.map(async (device) => {
-    const routes = await listRoutes(device.dongle_id, { limit: RECENT }).catch(() => [] as Route[]);
-    return routes.map((route) => ({ route, device }));
-  }));
-  return pages.flat().sort((a, b) => b.route.create_time - a.route.create_time).slice(0, RECENT);
+  const pages = await Promise.all(
+    list.map(async (device) => {
+      const routes = await listRoutes(device.dongle_id, { limit: RECENT }).catch(() => [] as Route[]);
+      return routes.map((route) => ({ route, device }));
+    }),
+  );
+  return pages
+    .flat()
+    .sort((a, b) => b.route.create_time - a.route.create_time)
+    .slice(0, RECENT);
 }
 
 async function totals(list: Device[]): Promise<{ all: DrivingTotals; week: DrivingTotals }> {
@@ -39,10 +44,22 @@ async function totals(list: Device[]): Promise<{ all: DrivingTotals; week: Drivi
 function Totals(props: { value: { all: DrivingTotals; week: DrivingTotals } }): JSX.Element {
   return (
     <section class="totals" aria-label={t("dashboard.totals")}>
-      <div class="stat card"><span class="stat-value">{distance(props.value.all.distance)}</span><span class="stat-label">{t("dashboard.total_distance")}</span></div>
-      <div class="stat card"><span class="stat-value">{duration(props.value.all.minutes * 60_000)}</span><span class="stat-label">{t("dashboard.total_time")}</span></div>
-      <div class="stat card"><span class="stat-value">{number(props.value.all.routes)}</span><span class="stat-label">{t("dashboard.total_drives")}</span></div>
-      <div class="stat card"><span class="stat-value">{distance(props.value.week.distance)}</span><span class="stat-label">{t("dashboard.this_week")}</span></div>
+      <div class="stat card">
+        <span class="stat-value">{distance(props.value.all.distance)}</span>
+        <span class="stat-label">{t("dashboard.total_distance")}</span>
+      </div>
+      <div class="stat card">
+        <span class="stat-value">{duration(props.value.all.minutes * 60_000)}</span>
+        <span class="stat-label">{t("dashboard.total_time")}</span>
+      </div>
+      <div class="stat card">
+        <span class="stat-value">{number(props.value.all.routes)}</span>
+        <span class="stat-label">{t("dashboard.total_drives")}</span>
+      </div>
+      <div class="stat card">
+        <span class="stat-value">{distance(props.value.week.distance)}</span>
+        <span class="stat-label">{t("dashboard.this_week")}</span>
+      </div>
     </section>
   );
 }
@@ -71,14 +88,22 @@ export default function Dashboard(): JSX.Element {
       <header class="page-head">
         <h1>{user()?.name ? t("dashboard.hello", { name: user()!.name! }) : t("nav.dashboard")}</h1>
       </header>
-      <Show when={devices()} fallback={devicesError() ? <ErrorNote error={devicesError()} retry={refreshDevices} /> : <Loading />}>
+      <Show
+        when={devices()}
+        fallback={devicesError() ? <ErrorNote error={devicesError()} retry={refreshDevices} /> : <Loading />}
+      >
         {(list) => (
-          <Show when={list().length > 0} fallback={
-            <Empty icon="car" title={t("dashboard.no_devices")}>
-              <p class="muted">{t("dashboard.no_devices_hint")}</p>
-              <A class="btn btn-primary" href="/pair">{t("pair.title")}</A>
-            </Empty>
-          }>
+          <Show
+            when={list().length > 0}
+            fallback={
+              <Empty icon="car" title={t("dashboard.no_devices")}>
+                <p class="muted">{t("dashboard.no_devices_hint")}</p>
+                <A class="btn btn-primary" href="/pair">
+                  {t("pair.title")}
+                </A>
+              </Empty>
+            }
+          >
             <Show when={sums()}>{(s) => <Totals value={s()} />}</Show>
             <section aria-labelledby="devices-h">
               <h2 id="devices-h">{t("dashboard.devices")}</h2>
@@ -89,12 +114,25 @@ export default function Dashboard(): JSX.Element {
             <section aria-labelledby="recent-h">
               <div class="section-head">
                 <h2 id="recent-h">{t("dashboard.recent")}</h2>
-                <A href="/timeline" class="link">{t("dashboard.all_drives")}</A>
+                <A href="/timeline" class="link">
+                  {t("dashboard.all_drives")}
+                </A>
               </div>
               <Show when={!recent.loading} fallback={<Loading />}>
-                <Show when={(recent() ?? []).length > 0} fallback={<Empty icon="timeline" title={t("timeline.empty")}><p class="muted">{t("timeline.empty_hint")}</p></Empty>}>
+                <Show
+                  when={(recent() ?? []).length > 0}
+                  fallback={
+                    <Empty icon="timeline" title={t("timeline.empty")}>
+                      <p class="muted">{t("timeline.empty_hint")}</p>
+                    </Empty>
+                  }
+                >
                   <div class="grid grid-routes">
-                    <For each={recent()}>{(x) => <RouteCard route={x.route} deviceLabel={list().length > 1 ? deviceName(x.device) : undefined} />}</For>
+                    <For each={recent()}>
+                      {(x) => (
+                        <RouteCard route={x.route} deviceLabel={list().length > 1 ? deviceName(x.device) : undefined} />
+                      )}
+                    </For>
                   </div>
                 </Show>
               </Show>

@@ -20,7 +20,10 @@ import { deviceName, devices, patchDevice } from "../state/devices";
 function DeviceView(props: { device: Device; onChange: (d: Device) => void }): JSX.Element {
   const live = createLiveState(() => props.device.dongle_id);
   const online = () => live().online ?? isOnline(props.device);
-  const [routes] = createResource(() => props.device.dongle_id, (d) => listRoutes(d, { limit: 3 }));
+  const [routes] = createResource(
+    () => props.device.dongle_id,
+    (d) => listRoutes(d, { limit: 3 }),
+  );
   return (
     <div class="page device-page">
       <header class="page-head">
@@ -34,16 +37,22 @@ function DeviceView(props: { device: Device; onChange: (d: Device) => void }): J
         <section class="card recent" aria-labelledby="dr-h">
           <div class="section-head">
             <h2 id="dr-h">{t("dashboard.recent")}</h2>
-            <A class="link" href={`/timeline/${props.device.dongle_id}`}>{t("dashboard.all_drives")}</A>
+            <A class="link" href={`/timeline/${props.device.dongle_id}`}>
+              {t("dashboard.all_drives")}
+            </A>
           </div>
           <Show when={routes()} fallback={routes.error ? <ErrorNote error={routes.error} /> : <Loading />}>
             <Show when={routes()!.length > 0} fallback={<Empty title={t("timeline.empty")} />}>
-              <div class="stack"><For each={routes()}>{(r) => <RouteCard route={r} />}</For></div>
+              <div class="stack">
+                <For each={routes()}>{(r) => <RouteCard route={r} />}</For>
+              </div>
             </Show>
           </Show>
         </section>
         <UsersPanel dongleId={props.device.dongle_id} isOwner={props.device.is_owner} />
-        <Show when={props.device.is_owner}><UnpairPanel dongleId={props.device.dongle_id} name={deviceName(props.device)} /></Show>
+        <Show when={props.device.is_owner}>
+          <UnpairPanel dongleId={props.device.dongle_id} name={deviceName(props.device)} />
+        </Show>
       </div>
     </div>
   );
@@ -58,7 +67,18 @@ function DeviceLoader(props: { dongleId: string }): JSX.Element {
     patchDevice(d);
   };
   return (
-    <Show when={device()} fallback={device.error ? <div class="page"><ErrorNote error={device.error} retry={refetch} /></div> : <Loading />}>
+    <Show
+      when={device()}
+      fallback={
+        device.error ? (
+          <div class="page">
+            <ErrorNote error={device.error} retry={refetch} />
+          </div>
+        ) : (
+          <Loading />
+        )
+      }
+    >
       {(d) => <DeviceView device={d()} onChange={changed} />}
     </Show>
   );
@@ -67,5 +87,9 @@ function DeviceLoader(props: { dongleId: string }): JSX.Element {
 export default function DevicePage(): JSX.Element {
   const params = useParams();
   // Keyed: another device gets a fresh view (its own live socket and polls).
-  return <Show when={params.dongle} keyed>{(d) => <DeviceLoader dongleId={d} />}</Show>;
+  return (
+    <Show when={params.dongle} keyed>
+      {(d) => <DeviceLoader dongleId={d} />}
+    </Show>
+  );
 }

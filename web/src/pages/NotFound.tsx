@@ -5,7 +5,9 @@ import { t } from "../i18n";
 export default function NotFound() {
   return (
     <Empty icon="x" title={t("notfound.title")}>
-      <A class="btn" href="/">{t("notfound.home")}</A>
+      <A class="btn" href="/">
+        {t("notfound.home")}
+      </A>
     </Empty>
   );
 }

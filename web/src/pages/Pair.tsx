@@ -14,7 +14,11 @@ import { refreshDevices } from "../state/devices";
 function pairError(err: unknown): string {
   if (err instanceof ApiError) {
     const known: Record<number, string> = {
-      400: t("pair.error.400"), 401: t("pair.error.401"), 403: t("pair.error.403"), 404: t("pair.error.404"), 417: t("pair.error.417"),
+      400: t("pair.error.400"),
+      401: t("pair.error.401"),
+      403: t("pair.error.403"),
+      404: t("pair.error.404"),
+      417: t("pair.error.417"),
     };
     if (known[err.status]) return known[err.status];
   }
@@ -63,20 +67,44 @@ export default function Pair(): JSX.Element {
       <div class="pair-grid">
         <section class="card" aria-labelledby="scan-h">
           <h2 id="scan-h">{t("pair.scan_title")}</h2>
-          <QrScanner onResult={(v) => { setText(v); void submit(v); }} />
+          <QrScanner
+            onResult={(v) => {
+              setText(v);
+              void submit(v);
+            }}
+          />
         </section>
         <section class="card" aria-labelledby="paste-h">
           <h2 id="paste-h">{t("pair.paste_title")}</h2>
-          <form class="form" onSubmit={(e) => { e.preventDefault(); void submit(text()); }}>
+          <form
+            class="form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void submit(text());
+            }}
+          >
             <label class="field">
               <span>{t("pair.paste_label")}</span>
-              <textarea name="token" rows="4" value={text()} onInput={(e) => setText(e.currentTarget.value)} spellcheck={false} autocomplete="off" />
+              <textarea
+                name="token"
+                rows="4"
+                value={text()}
+                onInput={(e) => setText(e.currentTarget.value)}
+                spellcheck={false}
+                autocomplete="off"
+              />
             </label>
-            <button type="submit" class="btn btn-primary" disabled={busy()}>{busy() ? t("common.working") : t("pair.submit")}</button>
+            <button type="submit" class="btn btn-primary" disabled={busy()}>
+              {busy() ? t("common.working") : t("pair.submit")}
+            </button>
           </form>
         </section>
       </div>
-      <Show when={error()}><p class="form-error pair-error" role="alert">{error()}</p></Show>
+      <Show when={error()}>
+        <p class="form-error pair-error" role="alert">
+          {error()}
+        </p>
+      </Show>
     </div>
   );
 }

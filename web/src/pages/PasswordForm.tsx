@@ -51,16 +51,29 @@ export function PasswordForm(): JSX.Element {
         </label>
         <label class="field">
           <span>{t("settings.password.new")}</span>
-          <input name="new_password" type="password" autocomplete="new-password" required minlength={12} aria-describedby="new-pw-hint" />
+          <input
+            name="new_password"
+            type="password"
+            autocomplete="new-password"
+            required
+            minlength={12}
+            aria-describedby="new-pw-hint"
+          />
         </label>
-        <p id="new-pw-hint" class="muted small field-hint">{t("auth.password_hint")}</p>
+        <p id="new-pw-hint" class="muted small field-hint">
+          {t("auth.password_hint")}
+        </p>
         <label class="field">
           <span>{t("settings.password.repeat")}</span>
           <input name="new_password2" type="password" autocomplete="new-password" required />
         </label>
         <p class="muted small">{t("settings.password.others")}</p>
-        <p id="pw-error" class="form-error" role="alert">{error() ?? ""}</p>
-        <button class="btn btn-primary" type="submit" disabled={busy()}>{busy() ? t("common.working") : t("settings.password.submit")}</button>
+        <p id="pw-error" class="form-error" role="alert">
+          {error() ?? ""}
+        </p>
+        <button class="btn btn-primary" type="submit" disabled={busy()}>
+          {busy() ? t("common.working") : t("settings.password.submit")}
+        </button>
       </form>
     </section>
   );

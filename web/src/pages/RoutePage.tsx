@@ -36,28 +36,52 @@ function RouteView(props: { route: Route; setRoute: (r: Route) => void }): JSX.E
     return Math.max(routeDurationMs(props.route) / 1000, last, 1);
   });
   const timeline = createMemo(() => buildTimeline(events() ?? [], durationS() * 1000));
-  const thumbnails = createMemo(() => Array.from({ length: props.route.maxqlog + 1 }, (_, i) => spriteUrl(props.route, i)));
+  const thumbnails = createMemo(() =>
+    Array.from({ length: props.route.maxqlog + 1 }, (_, i) => spriteUrl(props.route, i)),
+  );
   const device = () => devices()?.find((d) => d.dongle_id === props.route.dongle_id);
   if (signedIn() && !devices()) void refreshDevices();
 
   return (
     <div class="page route-page">
       <header class="page-head">
-        <A class="back" href={device() ? `/timeline/${props.route.dongle_id}` : "/"}>← {t("nav.timeline")}</A>
+        <A class="back" href={device() ? `/timeline/${props.route.dongle_id}` : "/"}>
+          ← {t("nav.timeline")}
+        </A>
         <h1>{dateTime(routeStart(props.route))}</h1>
-        <Show when={device()}><p class="muted">{deviceName(device()!)}</p></Show>
+        <Show when={device()}>
+          <p class="muted">{deviceName(device()!)}</p>
+        </Show>
       </header>
       <div class="route-grid">
         <section class="route-media" aria-label={t("route.playback")}>
           <VideoPlayer fullname={props.route.fullname} playback={playback} poster={thumbnails()[0]} />
           <TimelineBar durationS={durationS()} spans={timeline().spans} playback={playback} thumbnails={thumbnails()} />
-          <Show when={coords()} fallback={<Loading />}>{(c) => <SpeedChart coords={c()} durationS={durationS()} playback={playback} />}</Show>
+          <Show when={coords()} fallback={<Loading />}>
+            {(c) => <SpeedChart coords={c()} durationS={durationS()} playback={playback} />}
+          </Show>
         </section>
         <section class="route-side" aria-label={t("route.details")}>
-          <Show when={coords()} fallback={<div class="route-map"><Loading /></div>}>
-            {(c) => <Show when={c().length > 0} fallback={<div class="route-map map-empty muted">{t("route.no_gps")}</div>}><RouteMap coords={c()} playback={playback} /></Show>}
+          <Show
+            when={coords()}
+            fallback={
+              <div class="route-map">
+                <Loading />
+              </div>
+            }
+          >
+            {(c) => (
+              <Show when={c().length > 0} fallback={<div class="route-map map-empty muted">{t("route.no_gps")}</div>}>
+                <RouteMap coords={c()} playback={playback} />
+              </Show>
+            )}
           </Show>
-          <RouteActions route={props.route} canWrite={!!device()} onChange={props.setRoute} onUploadRequested={() => setShowUploads(true)} />
+          <RouteActions
+            route={props.route}
+            canWrite={!!device()}
+            onChange={props.setRoute}
+            onUploadRequested={() => setShowUploads(true)}
+          />
           <RouteInfo route={props.route} coords={coords() ?? []} timeline={timeline()} />
         </section>
       </div>
@@ -76,7 +100,14 @@ function RouteLoader(props: { fullname: string }): JSX.Element {
   const needsSignIn = () => route.error instanceof ApiError && route.error.status === 401;
   return (
     <Show when={!needsSignIn()} fallback={<Navigate href={`/signin?next=${encodeURIComponent(location.pathname)}`} />}>
-      <Show when={!route.error} fallback={<div class="page"><ErrorNote error={route.error} retry={refetch} /></div>}>
+      <Show
+        when={!route.error}
+        fallback={
+          <div class="page">
+            <ErrorNote error={route.error} retry={refetch} />
+          </div>
+        }
+      >
         <Show when={route()} fallback={<Loading />}>
           {(r) => <RouteView route={r()} setRoute={(x) => mutate(x)} />}
         </Show>
@@ -88,5 +119,9 @@ function RouteLoader(props: { fullname: string }): JSX.Element {
 export default function RoutePage(): JSX.Element {
   const params = useParams();
   // Keyed: another drive gets a fresh player, clock and map.
-  return <Show when={`${params.dongle}|${params.log}`} keyed>{(name) => <RouteLoader fullname={name} />}</Show>;
+  return (
+    <Show when={`${params.dongle}|${params.log}`} keyed>
+      {(name) => <RouteLoader fullname={name} />}
+    </Show>
+  );
 }

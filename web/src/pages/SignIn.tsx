@@ -5,5 +5,9 @@ import { AuthForm, nextPath } from "./AuthForm";
 
 export default function SignIn() {
   const [search] = useSearchParams();
-  return <Show when={!signedIn()} fallback={<Navigate href={nextPath(search.next)} />}><AuthForm mode="signin" /></Show>;
+  return (
+    <Show when={!signedIn()} fallback={<Navigate href={nextPath(search.next)} />}>
+      <AuthForm mode="signin" />
+    </Show>
+  );
 }

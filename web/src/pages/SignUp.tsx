@@ -5,5 +5,9 @@ import { AuthForm, nextPath } from "./AuthForm";
 
 export default function SignUp() {
   const [search] = useSearchParams();
-  return <Show when={!signedIn()} fallback={<Navigate href={nextPath(search.next)} />}><AuthForm mode="signup" /></Show>;
+  return (
+    <Show when={!signedIn()} fallback={<Navigate href={nextPath(search.next)} />}>
+      <AuthForm mode="signup" />
+    </Show>
+  );
 }

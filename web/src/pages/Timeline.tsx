@@ -11,7 +11,13 @@ import { deviceName, devices, devicesError, refreshDevices } from "../state/devi
 import { dayTitle, distance, duration } from "../util/format";
 import { dayKey, routeStart } from "../util/route-time";
 
-interface Day { key: string; date: Date; routes: Route[]; miles: number; ms: number }
+interface Day {
+  key: string;
+  date: Date;
+  routes: Route[];
+  miles: number;
+  ms: number;
+}
 
 function groupByDay(routes: Route[]): Day[] {
   const days: Day[] = [];
@@ -33,17 +39,28 @@ function DeviceTimeline(props: { dongleId: string }): JSX.Element {
   const days = createMemo(() => groupByDay(pager.items()));
   return (
     <>
-      <Show when={pager.items().length > 0 || !pager.done()} fallback={
-        <Show when={!pager.error()} fallback={<ErrorNote error={pager.error()} retry={() => void pager.more()} />}>
-          <Empty icon="timeline" title={t("timeline.empty")}><p class="muted">{t("timeline.empty_hint")}</p></Empty>
-        </Show>
-      }>
+      <Show
+        when={pager.items().length > 0 || !pager.done()}
+        fallback={
+          <Show when={!pager.error()} fallback={<ErrorNote error={pager.error()} retry={() => void pager.more()} />}>
+            <Empty icon="timeline" title={t("timeline.empty")}>
+              <p class="muted">{t("timeline.empty_hint")}</p>
+            </Empty>
+          </Show>
+        }
+      >
         <For each={days()}>
           {(day) => (
             <section class="day" aria-label={dayTitle(day.date)}>
               <header class="day-head">
                 <h2>{dayTitle(day.date)}</h2>
-                <span class="muted small">{t("timeline.day_summary", { count: day.routes.length, distance: distance(day.miles), duration: duration(day.ms) })}</span>
+                <span class="muted small">
+                  {t("timeline.day_summary", {
+                    count: day.routes.length,
+                    distance: distance(day.miles),
+                    duration: duration(day.ms),
+                  })}
+                </span>
               </header>
               <div class="grid grid-routes">
                 <For each={day.routes}>{(r) => <RouteCard route={r} />}</For>
@@ -68,19 +85,44 @@ export default function Timeline(): JSX.Element {
         <Show when={(devices()?.length ?? 0) > 1}>
           <nav class="tabs" aria-label={t("timeline.devices")}>
             <For each={devices()}>
-              {(d) => <A class="tab" href={`/timeline/${d.dongle_id}`} aria-current={params.dongle === d.dongle_id ? "page" : undefined}>{deviceName(d)}</A>}
+              {(d) => (
+                <A
+                  class="tab"
+                  href={`/timeline/${d.dongle_id}`}
+                  aria-current={params.dongle === d.dongle_id ? "page" : undefined}
+                >
+                  {deviceName(d)}
+                </A>
+              )}
             </For>
           </nav>
         </Show>
       </header>
-      <Show when={devices()} fallback={devicesError() ? <ErrorNote error={devicesError()} retry={refreshDevices} /> : <Loading />}>
-        <Show when={params.dongle} fallback={
-          <Show when={first()} fallback={<Empty icon="car" title={t("dashboard.no_devices")}><A class="btn btn-primary" href="/pair">{t("pair.title")}</A></Empty>}>
-            <Navigate href={`/timeline/${first()}`} />
-          </Show>
-        }>
+      <Show
+        when={devices()}
+        fallback={devicesError() ? <ErrorNote error={devicesError()} retry={refreshDevices} /> : <Loading />}
+      >
+        <Show
+          when={params.dongle}
+          fallback={
+            <Show
+              when={first()}
+              fallback={
+                <Empty icon="car" title={t("dashboard.no_devices")}>
+                  <A class="btn btn-primary" href="/pair">
+                    {t("pair.title")}
+                  </A>
+                </Empty>
+              }
+            >
+              <Navigate href={`/timeline/${first()}`} />
+            </Show>
+          }
+        >
           {/* Keyed: switching devices starts a fresh list. */}
-          <Show when={params.dongle} keyed>{(d) => <DeviceTimeline dongleId={d} />}</Show>
+          <Show when={params.dongle} keyed>
+            {(d) => <DeviceTimeline dongleId={d} />}
+          </Show>
         </Show>
       </Show>
     </div>

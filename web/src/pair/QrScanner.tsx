@@ -9,9 +9,16 @@ import { t } from "../i18n";
 type Source = HTMLVideoElement | ImageBitmap;
 type Detect = (source: Source) => Promise<string | null>;
 
-interface BarcodeDetectorLike { detect(s: Source): Promise<{ rawValue: string }[]> }
+interface BarcodeDetectorLike {
+  detect(s: Source): Promise<{ rawValue: string }[]>;
+}
 declare global {
-  interface Window { BarcodeDetector?: { new (o: { formats: string[] }): BarcodeDetectorLike; getSupportedFormats?(): Promise<string[]> } }
+  interface Window {
+    BarcodeDetector?: {
+      new (o: { formats: string[] }): BarcodeDetectorLike;
+      getSupportedFormats?(): Promise<string[]>;
+    };
+  }
 }
 
 async function makeDetector(): Promise<Detect> {
@@ -88,20 +95,38 @@ export function QrScanner(props: { onResult: (text: string) => void }): JSX.Elem
     <div class="scanner">
       <div class="scanner-view" classList={{ active: scanning() }}>
         <video ref={video} muted playsinline aria-label={t("pair.camera")} />
-        <Show when={!scanning()}><Icon name="qr" size={48} /></Show>
+        <Show when={!scanning()}>
+          <Icon name="qr" size={48} />
+        </Show>
       </div>
       <div class="scanner-actions">
-        <Show when={!scanning()} fallback={<button type="button" class="btn" onClick={stop}>{t("pair.stop")}</button>}>
+        <Show
+          when={!scanning()}
+          fallback={
+            <button type="button" class="btn" onClick={stop}>
+              {t("pair.stop")}
+            </button>
+          }
+        >
           <button type="button" class="btn btn-primary" onClick={() => void start()} disabled={!navigator.mediaDevices}>
             <Icon name="camera" /> {t("pair.scan")}
           </button>
         </Show>
         <label class="btn">
           {t("pair.from_photo")}
-          <input type="file" accept="image/*" class="sr-only" onChange={(e) => void fromFile(e.currentTarget.files?.[0])} />
+          <input
+            type="file"
+            accept="image/*"
+            class="sr-only"
+            onChange={(e) => void fromFile(e.currentTarget.files?.[0])}
+          />
         </label>
       </div>
-      <Show when={error()}><p class="form-error small" role="alert">{error()}</p></Show>
+      <Show when={error()}>
+        <p class="form-error small" role="alert">
+          {error()}
+        </p>
+      </Show>
     </div>
   );
 }

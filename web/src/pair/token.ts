@@ -3,7 +3,9 @@
  * (any host works: only the token matters); people may also paste the bare JWT. Like new-connect, we read the
  * payload to catch obvious mistakes before asking the server: `pair` must be true and `identity` a dongle id.
  */
-export type PairInput = { token: string; dongleId: string } | { error: "empty" | "not_a_token" | "not_pairing" | "expired" };
+export type PairInput =
+  | { token: string; dongleId: string }
+  | { error: "empty" | "not_a_token" | "not_pairing" | "expired" };
 
 function payload(jwt: string): Record<string, unknown> | null {
   try {

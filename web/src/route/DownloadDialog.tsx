@@ -30,14 +30,25 @@ export function DownloadDialog(props: { open: boolean; route: Route; onClose: ()
           {(f) => (
             <Show when={bySegment(f()).length > 0} fallback={<p class="muted">{t("download.none")}</p>}>
               <table class="table">
-                <thead><tr><th scope="col">{t("download.segment")}</th><th scope="col">{t("download.files")}</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("download.segment")}</th>
+                    <th scope="col">{t("download.files")}</th>
+                  </tr>
+                </thead>
                 <tbody>
                   <For each={bySegment(f())}>
                     {([seg, list]) => (
                       <tr>
                         <th scope="row">{seg}</th>
                         <td class="file-links">
-                          <For each={list}>{(x) => <a href={x.url} download={`${props.route.fullname.split("|")[1]}--${seg}--${x.name}`}>{x.name}</a>}</For>
+                          <For each={list}>
+                            {(x) => (
+                              <a href={x.url} download={`${props.route.fullname.split("|")[1]}--${seg}--${x.name}`}>
+                                {x.name}
+                              </a>
+                            )}
+                          </For>
                         </td>
                       </tr>
                     )}

@@ -15,7 +15,12 @@ import { UploadDialog } from "./UploadDialog";
 
 type Open = null | "share" | "download" | "upload" | "delete";
 
-export function RouteActions(props: { route: Route; canWrite: boolean; onChange: (r: Route) => void; onUploadRequested: () => void }): JSX.Element {
+export function RouteActions(props: {
+  route: Route;
+  canWrite: boolean;
+  onChange: (r: Route) => void;
+  onUploadRequested: () => void;
+}): JSX.Element {
   const navigate = useNavigate();
   const [open, setOpen] = createSignal<Open>(null);
   const [busy, setBusy] = createSignal(false);
@@ -53,22 +58,57 @@ export function RouteActions(props: { route: Route; canWrite: boolean; onChange:
   return (
     <div class="actions" role="group" aria-label={t("route.actions")}>
       <Show when={props.canWrite}>
-        <button type="button" class="btn" aria-pressed={!!props.route.is_preserved} disabled={busy() || !online()} onClick={() => void togglePreserve()}>
+        <button
+          type="button"
+          class="btn"
+          aria-pressed={!!props.route.is_preserved}
+          disabled={busy() || !online()}
+          onClick={() => void togglePreserve()}
+        >
           <Icon name="star" /> {props.route.is_preserved ? t("route.preserved") : t("route.preserve")}
         </button>
-        <button type="button" class="btn" disabled={!online()} onClick={() => setOpen("share")}><Icon name="share" /> {t("route.share")}</button>
+        <button type="button" class="btn" disabled={!online()} onClick={() => setOpen("share")}>
+          <Icon name="share" /> {t("route.share")}
+        </button>
       </Show>
-      <button type="button" class="btn" disabled={!online()} onClick={() => setOpen("download")}><Icon name="download" /> {t("route.download")}</button>
+      <button type="button" class="btn" disabled={!online()} onClick={() => setOpen("download")}>
+        <Icon name="download" /> {t("route.download")}
+      </button>
       <Show when={props.canWrite}>
-        <button type="button" class="btn" disabled={!online()} onClick={() => setOpen("upload")}><Icon name="upload" /> {t("route.upload_full")}</button>
-        <button type="button" class="btn btn-danger-outline" disabled={!online()} onClick={() => { setDeleteError(null); setOpen("delete"); }}><Icon name="trash" /> {t("route.delete")}</button>
+        <button type="button" class="btn" disabled={!online()} onClick={() => setOpen("upload")}>
+          <Icon name="upload" /> {t("route.upload_full")}
+        </button>
+        <button
+          type="button"
+          class="btn btn-danger-outline"
+          disabled={!online()}
+          onClick={() => {
+            setDeleteError(null);
+            setOpen("delete");
+          }}
+        >
+          <Icon name="trash" /> {t("route.delete")}
+        </button>
       </Show>
 
       <ShareDialog open={open() === "share"} route={props.route} onClose={close} onChange={props.onChange} />
       <DownloadDialog open={open() === "download"} route={props.route} onClose={close} />
-      <UploadDialog open={open() === "upload"} route={props.route} onClose={close} onRequested={props.onUploadRequested} />
-      <ConfirmDialog open={open() === "delete"} title={t("route.delete_title")} message={t("route.delete_confirm")} confirmLabel={t("route.delete")}
-        busy={busy()} error={deleteError()} onConfirm={() => void remove()} onClose={close} />
+      <UploadDialog
+        open={open() === "upload"}
+        route={props.route}
+        onClose={close}
+        onRequested={props.onUploadRequested}
+      />
+      <ConfirmDialog
+        open={open() === "delete"}
+        title={t("route.delete_title")}
+        message={t("route.delete_confirm")}
+        confirmLabel={t("route.delete")}
+        busy={busy()}
+        error={deleteError()}
+        onConfirm={() => void remove()}
+        onClose={close}
+      />
     </div>
   );
 }

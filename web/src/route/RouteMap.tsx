@@ -20,14 +20,30 @@ export function RouteMap(props: { coords: CoordPoint[]; playback: Playback }): J
   let wrap!: HTMLDivElement;
 
   const line = (): Feature<LineString> => ({
-    type: "Feature", properties: {}, geometry: { type: "LineString", coordinates: props.coords.map((c) => [c.lng, c.lat]) },
+    type: "Feature",
+    properties: {},
+    geometry: { type: "LineString", coordinates: props.coords.map((c) => [c.lng, c.lat]) },
   });
 
   const addTrack = (m: MlMap) => {
     if (m.getSource("track")) (m.getSource("track") as GeoJSONSource).setData(line());
     else m.addSource("track", { type: "geojson", data: line() });
-    if (!m.getLayer("track-casing")) m.addLayer({ id: "track-casing", type: "line", source: "track", layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": "#ffffff", "line-width": 7, "line-opacity": 0.85 } });
-    if (!m.getLayer("track")) m.addLayer({ id: "track", type: "line", source: "track", layout: { "line-cap": "round", "line-join": "round" }, paint: { "line-color": TRACK_COLOR, "line-width": 4 } });
+    if (!m.getLayer("track-casing"))
+      m.addLayer({
+        id: "track-casing",
+        type: "line",
+        source: "track",
+        layout: { "line-cap": "round", "line-join": "round" },
+        paint: { "line-color": "#ffffff", "line-width": 7, "line-opacity": 0.85 },
+      });
+    if (!m.getLayer("track"))
+      m.addLayer({
+        id: "track",
+        type: "line",
+        source: "track",
+        layout: { "line-cap": "round", "line-join": "round" },
+        paint: { "line-color": TRACK_COLOR, "line-width": 4 },
+      });
   };
 
   const onReady = (m: MlMap, lib: MapLib) => {
@@ -41,8 +57,12 @@ export function RouteMap(props: { coords: CoordPoint[]; playback: Playback }): J
     const frame = () => b && m.fitBounds(b, { padding: 40, duration: 0, maxZoom: 16 });
     let userMoved = false;
     frame();
-    m.on("movestart", (e) => { if ((e as { originalEvent?: unknown }).originalEvent) userMoved = true; });
-    m.on("resize", () => { if (!userMoved) frame(); });
+    m.on("movestart", (e) => {
+      if ((e as { originalEvent?: unknown }).originalEvent) userMoved = true;
+    });
+    m.on("resize", () => {
+      if (!userMoved) frame();
+    });
     m.on("click", (e) => {
       const tt = nearestTime(props.coords, e.lngLat.lat, e.lngLat.lng);
       if (tt === null) return;
@@ -51,7 +71,8 @@ export function RouteMap(props: { coords: CoordPoint[]; playback: Playback }): J
       if (Math.hypot(px.x - e.point.x, px.y - e.point.y) <= CLICK_TOLERANCE_PX) props.playback.seek(tt);
     });
     m.on("idle", () => {
-      if (m.getLayer("track") && m.queryRenderedFeatures({ layers: ["track"] }).length > 0) wrap.dataset.track = "drawn";
+      if (m.getLayer("track") && m.queryRenderedFeatures({ layers: ["track"] }).length > 0)
+        wrap.dataset.track = "drawn";
     });
     moveMarker(props.playback.time());
   };

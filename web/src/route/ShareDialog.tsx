@@ -19,7 +19,12 @@ function shareError(err: unknown): string {
   return errorText(err);
 }
 
-export function ShareDialog(props: { open: boolean; route: Route; onClose: () => void; onChange: (r: Route) => void }): JSX.Element {
+export function ShareDialog(props: {
+  open: boolean;
+  route: Route;
+  onClose: () => void;
+  onChange: (r: Route) => void;
+}): JSX.Element {
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
   // Loaded when the dialog opens, not with the page: most visits never share.
@@ -38,7 +43,8 @@ export function ShareDialog(props: { open: boolean; route: Route; onClose: () =>
     }
   };
 
-  const togglePublic = () => run(async () => props.onChange(await setPublic(props.route.fullname, !props.route.is_public)));
+  const togglePublic = () =>
+    run(async () => props.onChange(await setPublic(props.route.fullname, !props.route.is_public)));
 
   const copy = async () => {
     try {
@@ -61,31 +67,43 @@ export function ShareDialog(props: { open: boolean; route: Route; onClose: () =>
     });
   };
 
-  const remove = (email: string) => run(async () => {
-    await unshareRoute(props.route.fullname, email);
-    toast(t("share.removed", { email }));
-    await refetch();
-  });
+  const remove = (email: string) =>
+    run(async () => {
+      await unshareRoute(props.route.fullname, email);
+      toast(t("share.removed", { email }));
+      await refetch();
+    });
 
   return (
     <Dialog open={props.open} title={t("share.title")} onClose={props.onClose}>
       <div class="share-section">
         <label class="switch">
-          <input type="checkbox" role="switch" checked={props.route.is_public} disabled={busy()} onChange={() => void togglePublic()} />
+          <input
+            type="checkbox"
+            role="switch"
+            checked={props.route.is_public}
+            disabled={busy()}
+            onChange={() => void togglePublic()}
+          />
           <span>{t("share.public")}</span>
         </label>
         <p class="muted small">{props.route.is_public ? t("share.public_on") : t("share.public_off")}</p>
         <Show when={props.route.is_public}>
           <div class="copy-row">
             <input readonly value={link()} aria-label={t("share.link")} onFocus={(e) => e.currentTarget.select()} />
-            <button type="button" class="btn" onClick={() => void copy()}>{t("share.copy")}</button>
+            <button type="button" class="btn" onClick={() => void copy()}>
+              {t("share.copy")}
+            </button>
           </div>
         </Show>
       </div>
       <div class="share-section">
         <h3>{t("share.with_person")}</h3>
         <p class="muted small">
-          {t("share.with_person_hint")} <A href={`/devices/${props.route.dongle_id}`} onClick={() => props.onClose()}>{t("share.device_page")}</A>
+          {t("share.with_person_hint")}{" "}
+          <A href={`/devices/${props.route.dongle_id}`} onClick={() => props.onClose()}>
+            {t("share.device_page")}
+          </A>
         </p>
         <Show when={!people.error} fallback={<ErrorNote error={people.error} retry={refetch} />}>
           <Show when={people()} fallback={<Loading />}>
@@ -96,13 +114,24 @@ export function ShareDialog(props: { open: boolean; route: Route; onClose: () =>
                     {(u) => (
                       <li>
                         <span class="user-email">{u.name ? `${u.name} · ${u.email}` : u.email}</span>
-                        <button type="button" class="btn-icon" disabled={busy()} aria-label={t("share.remove", { email: u.email })}
-                          onClick={() => void remove(u.email)}>×</button>
+                        <button
+                          type="button"
+                          class="btn-icon"
+                          disabled={busy()}
+                          aria-label={t("share.remove", { email: u.email })}
+                          onClick={() => void remove(u.email)}
+                        >
+                          ×
+                        </button>
                       </li>
                     )}
                   </For>
                 </ul>
-                <div><button type="button" class="btn" onClick={() => void copy()}>{t("share.copy_link")}</button></div>
+                <div>
+                  <button type="button" class="btn" onClick={() => void copy()}>
+                    {t("share.copy_link")}
+                  </button>
+                </div>
               </Show>
             )}
           </Show>
@@ -110,11 +139,15 @@ export function ShareDialog(props: { open: boolean; route: Route; onClose: () =>
         <form class="form" onSubmit={invite}>
           <div class="copy-row">
             <input name="email" type="email" required placeholder={t("auth.email")} aria-label={t("auth.email")} />
-            <button type="submit" class="btn" disabled={busy()}>{t("share.invite")}</button>
+            <button type="submit" class="btn" disabled={busy()}>
+              {t("share.invite")}
+            </button>
           </div>
         </form>
       </div>
-      <p class="form-error" role="alert">{error() ?? ""}</p>
+      <p class="form-error" role="alert">
+        {error() ?? ""}
+      </p>
     </Dialog>
   );
 }

@@ -15,7 +15,9 @@ export function SpeedChart(props: { coords: CoordPoint[]; durationS: number; pla
   const x = (tS: number) => ((tS / props.durationS) * W).toFixed(1);
   const path = createMemo(() => {
     const top = max() * 1.1;
-    return props.coords.map((c, i) => `${i ? "L" : "M"}${x(c.t)},${(H - (speedValue(c.speed) / top) * H).toFixed(1)}`).join("");
+    return props.coords
+      .map((c, i) => `${i ? "L" : "M"}${x(c.t)},${(H - (speedValue(c.speed) / top) * H).toFixed(1)}`)
+      .join("");
   });
   const area = () => `${path()}L${x(props.coords.at(-1)?.t ?? 0)},${H}L${x(props.coords[0]?.t ?? 0)},${H}Z`;
   const current = () => {
@@ -40,12 +42,24 @@ export function SpeedChart(props: { coords: CoordPoint[]; durationS: number; pla
           preserveAspectRatio="none"
           role="img"
           aria-label={t("route.speed_chart")}
-          onPointerDown={(e) => { svg.setPointerCapture(e.pointerId); seekTo(e.clientX); }}
-          onPointerMove={(e) => { if (svg.hasPointerCapture(e.pointerId)) seekTo(e.clientX); }}
+          onPointerDown={(e) => {
+            svg.setPointerCapture(e.pointerId);
+            seekTo(e.clientX);
+          }}
+          onPointerMove={(e) => {
+            if (svg.hasPointerCapture(e.pointerId)) seekTo(e.clientX);
+          }}
         >
           <path d={area()} class="speed-area" />
           <path d={path()} class="speed-line" vector-effect="non-scaling-stroke" />
-          <line class="speed-cursor" x1={(props.playback.time() / props.durationS) * W} x2={(props.playback.time() / props.durationS) * W} y1="0" y2={H} vector-effect="non-scaling-stroke" />
+          <line
+            class="speed-cursor"
+            x1={(props.playback.time() / props.durationS) * W}
+            x2={(props.playback.time() / props.durationS) * W}
+            y1="0"
+            y2={H}
+            vector-effect="non-scaling-stroke"
+          />
         </svg>
       </Show>
     </figure>

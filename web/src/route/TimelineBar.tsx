@@ -10,7 +10,12 @@ import type { Span, SpanKind } from "./spans";
 
 const LEGEND: SpanKind[] = ["engaged", "overriding", "alert", "critical", "user_flag"];
 
-export function TimelineBar(props: { durationS: number; spans: Span[]; playback: Playback; thumbnails?: string[] }): JSX.Element {
+export function TimelineBar(props: {
+  durationS: number;
+  spans: Span[];
+  playback: Playback;
+  thumbnails?: string[];
+}): JSX.Element {
   let bar!: HTMLDivElement;
   const pct = (ms: number) => `${Math.min(100, Math.max(0, (ms / 1000 / props.durationS) * 100))}%`;
   const seekTo = (clientX: number) => {
@@ -26,7 +31,14 @@ export function TimelineBar(props: { durationS: number; spans: Span[]; playback:
   };
   const onKeyDown = (e: KeyboardEvent) => {
     const now = props.playback.time();
-    const steps: Record<string, number> = { ArrowLeft: -5, ArrowDown: -5, ArrowRight: 5, ArrowUp: 5, PageDown: -60, PageUp: 60 };
+    const steps: Record<string, number> = {
+      ArrowLeft: -5,
+      ArrowDown: -5,
+      ArrowRight: 5,
+      ArrowUp: 5,
+      PageDown: -60,
+      PageUp: 60,
+    };
     let next: number | null = null;
     if (e.key in steps) next = now + steps[e.key];
     else if (e.key === "Home") next = 0;
@@ -54,18 +66,36 @@ export function TimelineBar(props: { durationS: number; spans: Span[]; playback:
       >
         <Show when={props.thumbnails?.length}>
           <div class="timeline-thumbs" aria-hidden="true">
-            <For each={props.thumbnails}>{(src) => <img src={src} alt="" loading="lazy" onError={(e) => (e.currentTarget.style.visibility = "hidden")} />}</For>
+            <For each={props.thumbnails}>
+              {(src) => (
+                <img src={src} alt="" loading="lazy" onError={(e) => (e.currentTarget.style.visibility = "hidden")} />
+              )}
+            </For>
           </div>
         </Show>
         <For each={props.spans}>
-          {(s) => <span class={`span span-${s.kind}`} style={{ left: pct(s.start), width: s.kind === "user_flag" ? undefined : pct(s.end - s.start) }} />}
+          {(s) => (
+            <span
+              class={`span span-${s.kind}`}
+              style={{ left: pct(s.start), width: s.kind === "user_flag" ? undefined : pct(s.end - s.start) }}
+            />
+          )}
         </For>
         <span class="playhead" style={{ left: pct(props.playback.time() * 1000) }} />
       </div>
       <div class="timeline-foot">
-        <span class="mono">{clock(props.playback.time())} / {clock(props.durationS)}</span>
+        <span class="mono">
+          {clock(props.playback.time())} / {clock(props.durationS)}
+        </span>
         <ul class="legend">
-          <For each={LEGEND}>{(k) => <li><span class={`swatch span-${k}`} aria-hidden="true" />{t(`timeline.kind.${k}`)}</li>}</For>
+          <For each={LEGEND}>
+            {(k) => (
+              <li>
+                <span class={`swatch span-${k}`} aria-hidden="true" />
+                {t(`timeline.kind.${k}`)}
+              </li>
+            )}
+          </For>
         </ul>
       </div>
     </div>

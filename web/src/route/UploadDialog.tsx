@@ -8,7 +8,12 @@ import { t } from "../i18n";
 
 const KINDS: UploadKind[] = ["road", "wide", "driver", "logs"];
 
-export function UploadDialog(props: { open: boolean; route: Route; onClose: () => void; onRequested: () => void }): JSX.Element {
+export function UploadDialog(props: {
+  open: boolean;
+  route: Route;
+  onClose: () => void;
+  onRequested: () => void;
+}): JSX.Element {
   const [busy, setBusy] = createSignal(false);
   const [result, setResult] = createSignal<string | null>(null);
   const [error, setError] = createSignal<string | null>(null);
@@ -25,7 +30,11 @@ export function UploadDialog(props: { open: boolean; route: Route; onClose: () =
       const r = await requestFullQuality(props.route, kinds);
       if (r.requested === 0 && !r.failed.length) setResult(t("upload.nothing_missing"));
       else if (r.queued) setResult(t("upload.queued", { count: r.requested }));
-      else setResult(t("upload.requested", { count: r.requested }) + (r.failed.length ? ` ${t("upload.failed", { count: r.failed.length })}` : ""));
+      else
+        setResult(
+          t("upload.requested", { count: r.requested }) +
+            (r.failed.length ? ` ${t("upload.failed", { count: r.failed.length })}` : ""),
+        );
       props.onRequested();
     } catch (err) {
       setError(errorText(err));
@@ -49,11 +58,21 @@ export function UploadDialog(props: { open: boolean; route: Route; onClose: () =
             )}
           </For>
         </fieldset>
-        <Show when={result()}><p class="form-ok" role="status">{result()}</p></Show>
-        <p class="form-error" role="alert">{error() ?? ""}</p>
+        <Show when={result()}>
+          <p class="form-ok" role="status">
+            {result()}
+          </p>
+        </Show>
+        <p class="form-error" role="alert">
+          {error() ?? ""}
+        </p>
         <div class="dialog-actions">
-          <button type="button" class="btn" onClick={() => props.onClose()}>{t("common.close")}</button>
-          <button type="submit" class="btn btn-primary" disabled={busy()}>{busy() ? t("common.working") : t("upload.submit")}</button>
+          <button type="button" class="btn" onClick={() => props.onClose()}>
+            {t("common.close")}
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={busy()}>
+            {busy() ? t("common.working") : t("upload.submit")}
+          </button>
         </div>
       </form>
     </Dialog>

@@ -31,8 +31,13 @@ export function createPlayback(): Playback {
     setPlaying(true);
     if (!frame) frame = requestAnimationFrame(tick);
   };
-  const onPause = () => { setPlaying(false); tick(); };
-  const onTime = () => { if (videoDriven) setTime(video!.currentTime); };
+  const onPause = () => {
+    setPlaying(false);
+    tick();
+  };
+  const onTime = () => {
+    if (videoDriven) setTime(video!.currentTime);
+  };
 
   const detach = () => {
     if (!video) return;

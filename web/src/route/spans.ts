@@ -37,11 +37,20 @@ export function buildTimeline(events: DriveEvent[], durationMs: number): Timelin
     if (ev.type !== "state") continue;
     const { enabled, state, alertStatus } = ev.data;
     if (enabled && engagedAt === null) engagedAt = t;
-    if (!enabled && engagedAt !== null) { close("engaged", engagedAt, t); engagedAt = null; }
+    if (!enabled && engagedAt !== null) {
+      close("engaged", engagedAt, t);
+      engagedAt = null;
+    }
     const overriding = state === "overriding" || state === "preEnabled";
     if (overriding && overrideAt === null) overrideAt = t;
-    if (!overriding && overrideAt !== null) { close("overriding", overrideAt, t); overrideAt = null; }
-    if (alert && alert.status !== alertStatus) { close(alert.status === 2 ? "critical" : "alert", alert.at, t); alert = null; }
+    if (!overriding && overrideAt !== null) {
+      close("overriding", overrideAt, t);
+      overrideAt = null;
+    }
+    if (alert && alert.status !== alertStatus) {
+      close(alert.status === 2 ? "critical" : "alert", alert.at, t);
+      alert = null;
+    }
     if (!alert && alertStatus !== 0) alert = { at: t, status: alertStatus };
   }
   if (engagedAt !== null) close("engaged", engagedAt, durationMs);

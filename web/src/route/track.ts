@@ -15,7 +15,11 @@ export function positionAt(coords: CoordPoint[], t: number): { lat: number; lng:
   const a = coords[lo];
   const b = coords[hi];
   const f = b.t === a.t ? 0 : Math.min(1, Math.max(0, (t - a.t) / (b.t - a.t)));
-  return { lat: a.lat + (b.lat - a.lat) * f, lng: a.lng + (b.lng - a.lng) * f, speed: a.speed + (b.speed - a.speed) * f };
+  return {
+    lat: a.lat + (b.lat - a.lat) * f,
+    lng: a.lng + (b.lng - a.lng) * f,
+    speed: a.speed + (b.speed - a.speed) * f,
+  };
 }
 
 /** Route second of the track point closest to a clicked location. */
@@ -25,16 +29,28 @@ export function nearestTime(coords: CoordPoint[], lat: number, lng: number): num
   const k = Math.cos((lat * Math.PI) / 180);
   for (const c of coords) {
     const d = (c.lat - lat) ** 2 + ((c.lng - lng) * k) ** 2;
-    if (d < bestD) { bestD = d; best = c; }
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
   }
   return best ? best.t : null;
 }
 
 export function bounds(coords: CoordPoint[]): [[number, number], [number, number]] | null {
   if (!coords.length) return null;
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  let w = Infinity,
+    s = Infinity,
+    e = -Infinity,
+    n = -Infinity;
   for (const c of coords) {
-    w = Math.min(w, c.lng); e = Math.max(e, c.lng); s = Math.min(s, c.lat); n = Math.max(n, c.lat);
+    w = Math.min(w, c.lng);
+    e = Math.max(e, c.lng);
+    s = Math.min(s, c.lat);
+    n = Math.max(n, c.lat);
   }
-  return [[w, s], [e, n]];
+  return [
+    [w, s],
+    [e, n],
+  ];
 }

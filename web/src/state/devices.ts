@@ -9,13 +9,20 @@ let inflight: Promise<void> | null = null;
 
 /** Owned first, then by name: the order people expect to find their own car in. */
 const order = (a: Device, b: Device) =>
-  Number(b.is_owner) - Number(a.is_owner) || deviceName(a).localeCompare(deviceName(b)) || a.dongle_id.localeCompare(b.dongle_id);
+  Number(b.is_owner) - Number(a.is_owner) ||
+  deviceName(a).localeCompare(deviceName(b)) ||
+  a.dongle_id.localeCompare(b.dongle_id);
 
 export function refreshDevices(): Promise<void> {
   inflight ??= listDevices()
-    .then((list) => { setDevices([...list].sort(order)); setError(null); })
+    .then((list) => {
+      setDevices([...list].sort(order));
+      setError(null);
+    })
     .catch((err) => setError(err))
-    .finally(() => { inflight = null; });
+    .finally(() => {
+      inflight = null;
+    });
   return inflight;
 }
 

@@ -14,7 +14,9 @@ export function applyTheme(): void {
     createEffect(() => {
       const theme = resolvedTheme();
       document.documentElement.dataset.theme = theme;
-      document.querySelector('meta[name="theme-color"]')?.setAttribute("content", theme === "dark" ? "#101418" : "#f6f7f9");
+      document
+        .querySelector('meta[name="theme-color"]')
+        ?.setAttribute("content", theme === "dark" ? "#101418" : "#f6f7f9");
     });
     createEffect(() => {
       document.documentElement.lang = settings.lang;

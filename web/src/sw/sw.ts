@@ -24,16 +24,25 @@ const MAPS = "maps-v1";
 const MAX_MAP_ENTRIES = 1500;
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL).then((c) => c.addAll(PRECACHE)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(SHELL)
+      .then((c) => c.addAll(PRECACHE))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener("activate", (event) => {
-  event.waitUntil((async () => {
-    for (const name of await caches.keys()) if (name.startsWith("shell-") && name !== SHELL) await caches.delete(name);
-    const assets = await caches.open(ASSETS);
-    for (const req of await assets.keys()) if (!ASSET_FILES.includes(new URL(req.url).pathname)) await assets.delete(req);
-    await self.clients.claim();
-  })());
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys())
+        if (name.startsWith("shell-") && name !== SHELL) await caches.delete(name);
+      const assets = await caches.open(ASSETS);
+      for (const req of await assets.keys())
+        if (!ASSET_FILES.includes(new URL(req.url).pathname)) await assets.delete(req);
+      await self.clients.claim();
+    })(),
+  );
 });
 
 self.addEventListener("message", (event) => {

@@ -3,7 +3,8 @@ import { settings } from "../state/settings";
 
 export const KM_PER_MILE = 1.609344;
 
-const nf = (digits: number) => new Intl.NumberFormat(settings.lang, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const nf = (digits: number) =>
+  new Intl.NumberFormat(settings.lang, { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Server distances are miles (comma's convention). */
 export function distance(miles: number): string {
@@ -38,18 +39,29 @@ export function clock(seconds: number): string {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-export const percent = (fraction: number) => new Intl.NumberFormat(settings.lang, { style: "percent", maximumFractionDigits: 0 }).format(fraction);
+export const percent = (fraction: number) =>
+  new Intl.NumberFormat(settings.lang, { style: "percent", maximumFractionDigits: 0 }).format(fraction);
 export const number = (v: number, digits = 0) => nf(digits).format(v);
 
-export const time = (d: Date) => new Intl.DateTimeFormat(settings.lang, { hour: "2-digit", minute: "2-digit" }).format(d);
-export const dateTime = (d: Date) => new Intl.DateTimeFormat(settings.lang, { dateStyle: "medium", timeStyle: "short" }).format(d);
-export const dayTitle = (d: Date) => new Intl.DateTimeFormat(settings.lang, { weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(d);
+export const time = (d: Date) =>
+  new Intl.DateTimeFormat(settings.lang, { hour: "2-digit", minute: "2-digit" }).format(d);
+export const dateTime = (d: Date) =>
+  new Intl.DateTimeFormat(settings.lang, { dateStyle: "medium", timeStyle: "short" }).format(d);
+export const dayTitle = (d: Date) =>
+  new Intl.DateTimeFormat(settings.lang, { weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(d);
 
 /** "5 minutes ago", "yesterday". */
 export function ago(date: Date, now = Date.now()): string {
   const rtf = new Intl.RelativeTimeFormat(settings.lang, { numeric: "auto" });
   const s = Math.round((date.getTime() - now) / 1000);
-  const steps: [number, Intl.RelativeTimeFormatUnit][] = [[60, "second"], [3600, "minute"], [86400, "hour"], [604800, "day"], [2629800, "week"], [31557600, "month"]];
+  const steps: [number, Intl.RelativeTimeFormatUnit][] = [
+    [60, "second"],
+    [3600, "minute"],
+    [86400, "hour"],
+    [604800, "day"],
+    [2629800, "week"],
+    [31557600, "month"],
+  ];
   for (let i = 0; i < steps.length; i++) {
     if (Math.abs(s) < steps[i][0]) return rtf.format(Math.round(s / (i ? steps[i - 1][0] : 1)), steps[i][1]);
   }

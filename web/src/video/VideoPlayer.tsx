@@ -46,7 +46,13 @@ export function VideoPlayer(props: { fullname: string; playback: Playback; poste
       setLoading(false);
       return setError(t("video.unsupported"));
     }
-    hls = new HlsCtor({ enableWorker: true, enableWebVTT: false, enableIMSC1: false, enableCEA708Captions: false, maxBufferLength: 30 });
+    hls = new HlsCtor({
+      enableWorker: true,
+      enableWebVTT: false,
+      enableIMSC1: false,
+      enableCEA708Captions: false,
+      maxBufferLength: 30,
+    });
     hls.on(HlsCtor.Events.ERROR, (_e, data) => {
       if (!data.fatal) return;
       setLoading(false);
@@ -60,9 +66,27 @@ export function VideoPlayer(props: { fullname: string; playback: Playback; poste
 
   return (
     <div class="video-wrap">
-      <video ref={video} class="video" muted playsinline autoplay controls preload="auto" poster={props.poster} aria-label={t("video.label")} />
-      <Show when={loading() && !error()}><div class="video-overlay"><span class="spinner" aria-hidden="true" /></div></Show>
-      <Show when={error()}><div class="video-overlay video-error" role="status">{error()}</div></Show>
+      <video
+        ref={video}
+        class="video"
+        muted
+        playsinline
+        autoplay
+        controls
+        preload="auto"
+        poster={props.poster}
+        aria-label={t("video.label")}
+      />
+      <Show when={loading() && !error()}>
+        <div class="video-overlay">
+          <span class="spinner" aria-hidden="true" />
+        </div>
+      </Show>
+      <Show when={error()}>
+        <div class="video-overlay video-error" role="status">
+          {error()}
+        </div>
+      </Show>
     </div>
   );
 }

@@ -18,13 +18,25 @@ export const bootlogProcessor: Processor = {
       if (!init && eventTag(m) === TAG.initData) init = readInitData(m, WANTED);
     });
     const found = init as InitDataInfo | null; // narrowed by the callback, which TS cannot see
-    if (!found) throw framed.truncated ?? new LogFormatError("missing-init-data", `boot log has no initData among ${framed.messages} messages`);
+    if (!found)
+      throw (
+        framed.truncated ??
+        new LogFormatError("missing-init-data", `boot log has no initData among ${framed.messages} messages`)
+      );
     const known = found.deviceType !== "unknown" && !found.deviceType.startsWith("unknown(");
     const deviceType = known ? found.deviceType : null;
     const serial = found.params.HardwareSerial || null;
     const version = found.version || null;
     return {
-      info: { container: log.kind, messages: framed.messages, truncated: !!framed.truncated, deviceType, version, hasSerial: !!serial, dongleIdMatches: found.dongleId === msg.dongleId },
+      info: {
+        container: log.kind,
+        messages: framed.messages,
+        truncated: !!framed.truncated,
+        deviceType,
+        version,
+        hasSerial: !!serial,
+        dongleIdMatches: found.dongleId === msg.dongleId,
+      },
       statements: [
         env.DB.prepare(
           `UPDATE devices SET device_type = coalesce(?2, device_type), serial = coalesce(serial, ?3), openpilot_version = coalesce(openpilot_version, ?4)

@@ -34,7 +34,8 @@ export class MissingObjectError extends Error {
 }
 
 /** Errors that describe the file (or its absence), not our infrastructure: mark failed, do not retry. */
-export const isPermanent = (e: unknown): e is LogFormatError | MissingObjectError => e instanceof LogFormatError || e instanceof MissingObjectError;
+export const isPermanent = (e: unknown): e is LogFormatError | MissingObjectError =>
+  e instanceof LogFormatError || e instanceof MissingObjectError;
 
 export async function getObject(env: Env, key: string): Promise<R2ObjectBody> {
   const obj = await env.MEDIA.get(key);
@@ -44,6 +45,7 @@ export async function getObject(env: Env, key: string): Promise<R2ObjectBody> {
 
 /** Segment files always carry both; a message without them is malformed (checked once in the dispatcher). */
 export function segmentOf(msg: UploadedFileMessage): { logId: string; segment: number } {
-  if (msg.logId === null || msg.segment === null) throw new Error(`${msg.kind} message without route/segment: ${msg.key}`);
+  if (msg.logId === null || msg.segment === null)
+    throw new Error(`${msg.kind} message without route/segment: ${msg.key}`);
   return { logId: msg.logId, segment: msg.segment };
 }

@@ -25,11 +25,21 @@ export interface DriveStatsColumns {
  * null when any processed segment lacks statsEvents (processed before they were stored): its events are unknown
  * here, and a partial number would look like a real one. Re-processing the route fills the columns in.
  */
-export function driveStatsColumns(fields: RouteFields, segments: readonly { number: number; meta: SegmentStatsMeta }[]): DriveStatsColumns | null {
+export function driveStatsColumns(
+  fields: RouteFields,
+  segments: readonly { number: number; meta: SegmentStatsMeta }[],
+): DriveStatsColumns | null {
   if (!segments.length || segments.some((s) => !Array.isArray(s.meta.statsEvents))) return null;
   // routeStats reads the segments' events concatenated in segment order, and the times the route row will get.
   const events = [...segments].sort((a, b) => a.number - b.number).flatMap((s) => s.meta.statsEvents!);
-  const s = routeStats({ startTimeMs: fields.start_time_utc_millis, endTimeMs: fields.end_time_utc_millis, distanceMiles: fields.distance }, events);
+  const s = routeStats(
+    {
+      startTimeMs: fields.start_time_utc_millis,
+      endTimeMs: fields.end_time_utc_millis,
+      distanceMiles: fields.distance,
+    },
+    events,
+  );
   return {
     engagedMs: Math.round(s.engaged_s * 1000), // engaged_s is whole ms already (offsets and times are ms)
     alerts: s.events.alerts,

@@ -28,13 +28,24 @@ export const PROCESSORS: Record<FileKind, Processor> = {
   crash: storedProcessor,
 };
 
-export type FileOutcome = { state: "done" } | { state: "failed"; reason: string } | { state: "skipped"; reason: string };
+export type FileOutcome =
+  | { state: "done" }
+  | { state: "failed"; reason: string }
+  | { state: "skipped"; reason: string };
 const ROUTE_DELETED: FileOutcome = { state: "skipped", reason: "route deleted" };
 
 /** Checks a queue body is one of ours before anything trusts its fields (a bad body is dropped, not retried). */
 export function parseFileMessage(body: unknown): UploadedFileMessage | null {
   const m = body as Partial<UploadedFileMessage> | null;
-  if (!m || m.type !== "file" || typeof m.key !== "string" || typeof m.dongleId !== "string" || !m.kind || !(m.kind in PROCESSORS)) return null;
+  if (
+    !m ||
+    m.type !== "file" ||
+    typeof m.key !== "string" ||
+    typeof m.dongleId !== "string" ||
+    !m.kind ||
+    !(m.kind in PROCESSORS)
+  )
+    return null;
   const isSegmentFile = m.kind !== "boot" && m.kind !== "crash";
   if (isSegmentFile && (typeof m.logId !== "string" || !Number.isInteger(m.segment))) return null;
   return m as UploadedFileMessage;
@@ -48,7 +59,10 @@ export async function processUploadedFile(env: Env, msg: UploadedFileMessage, at
   const ctx = { env, msg };
   try {
     const done = await processor.run(ctx);
-    await env.DB.batch([...(done.statements ?? []), ...fileStateStatements(env, msg, attempts, { state: "done", info: done.info })]);
+    await env.DB.batch([
+      ...(done.statements ?? []),
+      ...fileStateStatements(env, msg, attempts, { state: "done", info: done.info }),
+    ]);
     await done.after?.();
     // Deleted while this file was processed: the purge may have listed the route before our derived files existed.
     if (msg.logId !== null && (await purgeIfDeleted(env, msg.dongleId, msg.logId))) return ROUTE_DELETED;
@@ -57,7 +71,10 @@ export async function processUploadedFile(env: Env, msg: UploadedFileMessage, at
     if (!isPermanent(err)) throw err;
     const reason = reasonText(err);
     const undo = (await processor.failed?.(ctx)) ?? {};
-    await env.DB.batch([...(undo.statements ?? []), ...fileStateStatements(env, msg, attempts, { state: "failed", reason })]);
+    await env.DB.batch([
+      ...(undo.statements ?? []),
+      ...fileStateStatements(env, msg, attempts, { state: "failed", reason }),
+    ]);
     await undo.after?.();
     return { state: "failed", reason };
   }

@@ -7,7 +7,12 @@ import { validateQcamera } from "../../logs";
 import { getObject, segmentOf, type Processor } from "./context";
 
 const setDuration = (env: Env, dongleId: string, logId: string, segment: number, seconds: number | null) =>
-  env.DB.prepare("UPDATE segments SET qcamera_duration = ?4 WHERE dongle_id = ?1 AND log_id = ?2 AND number = ?3").bind(dongleId, logId, segment, seconds);
+  env.DB.prepare("UPDATE segments SET qcamera_duration = ?4 WHERE dongle_id = ?1 AND log_id = ?2 AND number = ?3").bind(
+    dongleId,
+    logId,
+    segment,
+    seconds,
+  );
 
 export const qcameraProcessor: Processor = {
   async run({ env, msg }) {
@@ -15,7 +20,14 @@ export const qcameraProcessor: Processor = {
     const obj = await getObject(env, msg.key);
     const q = await validateQcamera(obj.body);
     return {
-      info: { durationSeconds: q.durationSeconds, frames: q.videoFrames, codec: q.videoCodec, hasAudio: q.hasAudio, startPtsSeconds: q.startPtsSeconds, firstFrameIsKeyframe: q.firstFrameIsKeyframe },
+      info: {
+        durationSeconds: q.durationSeconds,
+        frames: q.videoFrames,
+        codec: q.videoCodec,
+        hasAudio: q.hasAudio,
+        startPtsSeconds: q.startPtsSeconds,
+        firstFrameIsKeyframe: q.firstFrameIsKeyframe,
+      },
       statements: [setDuration(env, msg.dongleId, logId, segment, q.durationSeconds)],
     };
   },

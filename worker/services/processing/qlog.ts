@@ -29,13 +29,20 @@ export const qlogProcessor: Processor = {
     await Promise.all([
       env.MEDIA.put(key("coords.json"), JSON.stringify(coords), JSON_TYPE),
       env.MEDIA.put(key("events.json"), JSON.stringify(events), JSON_TYPE),
-      sprite ? env.MEDIA.put(key("sprite.jpg"), sprite.jpeg, { httpMetadata: { contentType: "image/jpeg" } }) : env.MEDIA.delete(key("sprite.jpg")),
+      sprite
+        ? env.MEDIA.put(key("sprite.jpg"), sprite.jpeg, { httpMetadata: { contentType: "image/jpeg" } })
+        : env.MEDIA.delete(key("sprite.jpg")),
     ]);
     return {
       info: {
-        container: meta.container, messages: meta.messages, decompressedBytes: meta.decompressedBytes,
-        coords: coords.length, events: events.length, thumbnails: thumbnails.length,
-        truncated: meta.truncated, ...(meta.truncatedReason ? { truncatedReason: meta.truncatedReason } : {}),
+        container: meta.container,
+        messages: meta.messages,
+        decompressedBytes: meta.decompressedBytes,
+        coords: coords.length,
+        events: events.length,
+        thumbnails: thumbnails.length,
+        truncated: meta.truncated,
+        ...(meta.truncatedReason ? { truncatedReason: meta.truncatedReason } : {}),
         wallClock: meta.wallOffset?.source ?? null,
       },
       statements: [
@@ -53,7 +60,13 @@ export const qlogProcessor: Processor = {
     const { logId, segment } = segmentOf(msg);
     await env.MEDIA.delete(DERIVED_FILES.map((f) => derivedKey(msg.dongleId, logId, segment, f)));
     return {
-      statements: [env.DB.prepare("DELETE FROM segment_qlogs WHERE dongle_id = ?1 AND log_id = ?2 AND number = ?3").bind(msg.dongleId, logId, segment)],
+      statements: [
+        env.DB.prepare("DELETE FROM segment_qlogs WHERE dongle_id = ?1 AND log_id = ?2 AND number = ?3").bind(
+          msg.dongleId,
+          logId,
+          segment,
+        ),
+      ],
       after: async () => void (await reaggregateRoute(env, msg.dongleId, logId)),
     };
   },

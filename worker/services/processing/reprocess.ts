@@ -8,7 +8,14 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { devices, routes, segments, uploadedFiles } from "../../db/schema";
 import { ApiError, badRequest, notFound } from "../../http/errors";
-import { DONGLE_ID_RE, InvalidUploadPathError, LOG_ID_RE, objectKey, parseObjectKey, type UploadTarget } from "../../protocol/upload-key";
+import {
+  DONGLE_ID_RE,
+  InvalidUploadPathError,
+  LOG_ID_RE,
+  objectKey,
+  parseObjectKey,
+  type UploadTarget,
+} from "../../protocol/upload-key";
 import type { UploadedFileMessage } from "../../queue/messages";
 import { kindColumns, routeFullname } from "../uploads";
 
@@ -57,36 +64,100 @@ export async function reprocessRoute(env: Env, db: Db, fullname: string): Promis
   const { dongleId, logId } = parseFullname(fullname);
   const route = await db.query.routes.findFirst({ columns: { deletedAt: true }, where: eq(routes.fullname, fullname) });
   if (route?.deletedAt) throw new ApiError(409, "route_deleted", "This route was deleted; it is not re-processed");
-  const device = await db.query.devices.findFirst({ columns: { dongleId: true }, where: eq(devices.dongleId, dongleId) });
+  const device = await db.query.devices.findFirst({
+    columns: { dongleId: true },
+    where: eq(devices.dongleId, dongleId),
+  });
   if (!device) throw notFound("No such route");
 
   const objects = (await listRouteObjects(env.MEDIA, `${dongleId}/${logId}/`))
     .map((o) => ({ object: o, target: uploadTarget(o.key) }))
     .filter((x): x is { object: R2Object; target: UploadTarget } => x.target !== null && x.target.logId === logId);
-  const booked = await db.select({ key: uploadedFiles.key, kind: uploadedFiles.kind, segment: uploadedFiles.segment, fileName: uploadedFiles.fileName, size: uploadedFiles.size })
-    .from(uploadedFiles).where(and(eq(uploadedFiles.dongleId, dongleId), eq(uploadedFiles.logId, logId)));
+  const booked = await db
+    .select({
+      key: uploadedFiles.key,
+      kind: uploadedFiles.kind,
+      segment: uploadedFiles.segment,
+      fileName: uploadedFiles.fileName,
+      size: uploadedFiles.size,
+    })
+    .from(uploadedFiles)
+    .where(and(eq(uploadedFiles.dongleId, dongleId), eq(uploadedFiles.logId, logId)));
   if (!objects.length && !booked.length) throw notFound("No such route");
 
   const inR2 = new Set(objects.map((o) => o.object.key));
   const missing = booked.filter((b) => !inR2.has(b.key));
   const statements = [];
-  statements.push(db.insert(routes).values({ dongleId, logId, fullname: routeFullname(dongleId, logId) }).onConflictDoNothing());
+  statements.push(
+    db
+      .insert(routes)
+      .values({ dongleId, logId, fullname: routeFullname(dongleId, logId) })
+      .onConflictDoNothing(),
+  );
   const messages: UploadedFileMessage[] = [];
   for (const { object, target } of objects) {
     if (target.logId === null) continue;
     const key = objectKey(dongleId, target);
     const cols = kindColumns[target.kind];
-    statements.push(db.insert(uploadedFiles).values({
-      key, dongleId, logId, segment: target.segment, fileName: target.fileName, kind: target.kind, size: object.size, etag: object.etag, state: "pending",
-    }).onConflictDoUpdate({ target: uploadedFiles.key, set: { size: object.size, etag: object.etag, state: "pending", failReason: null } }));
-    statements.push(db.update(routes).set({ [cols.route]: sql`MAX(${routes[cols.route]}, ${target.segment})` }).where(eq(routes.fullname, fullname)));
-    statements.push(db.insert(segments).values({ dongleId, logId, number: target.segment, [cols.segment]: true })
-      .onConflictDoUpdate({ target: [segments.dongleId, segments.logId, segments.number], set: { [cols.segment]: true, state: "pending", updatedAt: sql`(unixepoch())` } }));
-    messages.push({ type: "file", key, dongleId, logId, segment: target.segment, kind: target.kind, fileName: target.fileName, size: object.size });
+    statements.push(
+      db
+        .insert(uploadedFiles)
+        .values({
+          key,
+          dongleId,
+          logId,
+          segment: target.segment,
+          fileName: target.fileName,
+          kind: target.kind,
+          size: object.size,
+          etag: object.etag,
+          state: "pending",
+        })
+        .onConflictDoUpdate({
+          target: uploadedFiles.key,
+          set: { size: object.size, etag: object.etag, state: "pending", failReason: null },
+        }),
+    );
+    statements.push(
+      db
+        .update(routes)
+        .set({ [cols.route]: sql`MAX(${routes[cols.route]}, ${target.segment})` })
+        .where(eq(routes.fullname, fullname)),
+    );
+    statements.push(
+      db
+        .insert(segments)
+        .values({ dongleId, logId, number: target.segment, [cols.segment]: true })
+        .onConflictDoUpdate({
+          target: [segments.dongleId, segments.logId, segments.number],
+          set: { [cols.segment]: true, state: "pending", updatedAt: sql`(unixepoch())` },
+        }),
+    );
+    messages.push({
+      type: "file",
+      key,
+      dongleId,
+      logId,
+      segment: target.segment,
+      kind: target.kind,
+      fileName: target.fileName,
+      size: object.size,
+    });
   }
   for (const b of missing) {
-    statements.push(db.update(uploadedFiles).set({ state: "pending", failReason: null }).where(eq(uploadedFiles.key, b.key)));
-    messages.push({ type: "file", key: b.key, dongleId, logId, segment: b.segment, kind: b.kind, fileName: b.fileName, size: b.size });
+    statements.push(
+      db.update(uploadedFiles).set({ state: "pending", failReason: null }).where(eq(uploadedFiles.key, b.key)),
+    );
+    messages.push({
+      type: "file",
+      key: b.key,
+      dongleId,
+      logId,
+      segment: b.segment,
+      kind: b.kind,
+      fileName: b.fileName,
+      size: b.size,
+    });
   }
   await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
   for (let i = 0; i < messages.length; i += SEND_BATCH) {

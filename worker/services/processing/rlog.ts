@@ -12,9 +12,14 @@ export const rlogProcessor: Processor = {
     const scan = await scanRlog(obj.body, { strict: true });
     return {
       info: {
-        container: scan.container, messages: scan.messages, decompressedBytes: scan.decompressedBytes,
-        multiSegmentMessages: scan.multiSegmentMessages, invalidFlagged: scan.invalidFlagged,
-        minLogMonoTime: scan.minLogMonoTime, maxLogMonoTime: scan.maxLogMonoTime, services: scan.services,
+        container: scan.container,
+        messages: scan.messages,
+        decompressedBytes: scan.decompressedBytes,
+        multiSegmentMessages: scan.multiSegmentMessages,
+        invalidFlagged: scan.invalidFlagged,
+        minLogMonoTime: scan.minLogMonoTime,
+        maxLogMonoTime: scan.maxLogMonoTime,
+        services: scan.services,
       },
     };
   },

@@ -26,10 +26,16 @@ export interface MetaRow {
 }
 
 /** Every processed segment of the route and the fingerprint of that set, read in one transaction. */
-export async function readProcessedSegments(env: Env, dongleId: string, logId: string): Promise<{ fingerprint: string; rows: MetaRow[] }> {
+export async function readProcessedSegments(
+  env: Env,
+  dongleId: string,
+  logId: string,
+): Promise<{ fingerprint: string; rows: MetaRow[] }> {
   const [fp, rows] = await env.DB.batch([
     env.DB.prepare(`SELECT ${FINGERPRINT_SQL} AS fp`).bind(dongleId, logId),
-    env.DB.prepare("SELECT number, etag, meta FROM segment_qlogs WHERE dongle_id = ?1 AND log_id = ?2 ORDER BY number").bind(dongleId, logId),
+    env.DB.prepare(
+      "SELECT number, etag, meta FROM segment_qlogs WHERE dongle_id = ?1 AND log_id = ?2 ORDER BY number",
+    ).bind(dongleId, logId),
   ]);
   return { fingerprint: (fp.results[0] as { fp: string }).fp, rows: rows.results as MetaRow[] };
 }
@@ -51,7 +57,9 @@ export async function reaggregateRoute(env: Env, dongleId: string, logId: string
     const { fingerprint, rows } = await readProcessedSegments(env, dongleId, logId);
     const fields = aggregateRows(rows);
     if (await writeRouteAggregate(env, dongleId, logId, fields, fingerprint)) return fields;
-    const exists = await env.DB.prepare("SELECT 1 AS x FROM routes WHERE dongle_id = ?1 AND log_id = ?2").bind(dongleId, logId).first();
+    const exists = await env.DB.prepare("SELECT 1 AS x FROM routes WHERE dongle_id = ?1 AND log_id = ?2")
+      .bind(dongleId, logId)
+      .first();
     if (!exists) return null;
   }
   // Unexpected (the dispatcher retries the message): the segment set kept changing under us.
@@ -62,8 +70,17 @@ export async function reaggregateRoute(env: Env, dongleId: string, logId: string
  * Writes the route fields (and segment times) only if the processed segment set is still `fingerprint` (from
  * readProcessedSegments); false when it changed meanwhile (or the route row is gone).
  */
-export async function writeRouteAggregate(env: Env, dongleId: string, logId: string, fields: RouteAggregate | null, fingerprint: string): Promise<boolean> {
-  const [route] = await env.DB.batch([routeUpdate(env, dongleId, logId, fields, fingerprint), segmentTimesUpdate(env, dongleId, logId, fields, fingerprint)]);
+export async function writeRouteAggregate(
+  env: Env,
+  dongleId: string,
+  logId: string,
+  fields: RouteAggregate | null,
+  fingerprint: string,
+): Promise<boolean> {
+  const [route] = await env.DB.batch([
+    routeUpdate(env, dongleId, logId, fields, fingerprint),
+    segmentTimesUpdate(env, dongleId, logId, fields, fingerprint),
+  ]);
   return route.meta.changes > 0;
 }
 
@@ -76,15 +93,32 @@ function routeUpdate(env: Env, dongleId: string, logId: string, f: RouteAggregat
        engaged_ms = ?22, alert_count = ?23, user_flag_count = ?24, engagement_count = ?25, disengagement_count = ?26
      WHERE dongle_id = ?1 AND log_id = ?2 AND ${FINGERPRINT_SQL} = ?21`,
   ).bind(
-    dongleId, logId,
-    f?.start_time_utc_millis ?? null, f?.end_time_utc_millis ?? null,
-    f?.start_lat ?? null, f?.start_lng ?? null, f?.end_lat ?? null, f?.end_lng ?? null,
-    f ? f.distance : null, f ? f.maxqlog : -1,
-    f?.version ?? null, f?.git_branch ?? null, f?.git_commit ?? null, f?.git_commit_date ?? null,
+    dongleId,
+    logId,
+    f?.start_time_utc_millis ?? null,
+    f?.end_time_utc_millis ?? null,
+    f?.start_lat ?? null,
+    f?.start_lng ?? null,
+    f?.end_lat ?? null,
+    f?.end_lng ?? null,
+    f ? f.distance : null,
+    f ? f.maxqlog : -1,
+    f?.version ?? null,
+    f?.git_branch ?? null,
+    f?.git_commit ?? null,
+    f?.git_commit_date ?? null,
     f?.git_dirty === null || f?.git_dirty === undefined ? null : f.git_dirty ? 1 : 0,
-    f?.git_remote ?? null, f?.platform ?? null, f?.make ?? null, f?.vin ?? null, f?.device_type ?? null,
+    f?.git_remote ?? null,
+    f?.platform ?? null,
+    f?.make ?? null,
+    f?.vin ?? null,
+    f?.device_type ?? null,
     fingerprint,
-    st?.engagedMs ?? null, st?.alerts ?? null, st?.userFlags ?? null, st?.engagements ?? null, st?.disengagements ?? null,
+    st?.engagedMs ?? null,
+    st?.alerts ?? null,
+    st?.userFlags ?? null,
+    st?.engagements ?? null,
+    st?.disengagements ?? null,
   );
 }
 
