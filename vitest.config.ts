@@ -18,11 +18,11 @@ async function serveRealFixture(request: Request): Promise<Response> {
   }
 }
 
-// Every test file runs inside workerd against real D1/R2/DO/Queue bindings from wrangler.toml.
+// Every test file runs inside workerd against real D1/R2/DO/Queue bindings from wrangler.jsonc.
 export default defineConfig(async () => ({
   plugins: [
     cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
+      wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
         bindings: {
           // Test-only binding, so the setup file can apply the real migrations to the test D1.

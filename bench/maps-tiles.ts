@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/maps-tiles.ts [--config wrangler.toml] [--base http://127.0.0.1:8787]`: tile-serving latency of
+ * `npx tsx bench/maps-tiles.ts [--config wrangler.jsonc] [--base http://127.0.0.1:8787]`: tile-serving latency of
  * the real Worker on local workerd (`wrangler dev`), p50/p95/p99 per phase.
  * - cold: first request of each tile (R2 range read + gunzip; header/directories already cached after the first).
  * - warm: the same tiles again (Cache API hit, or the module-scope LRU).

@@ -14,7 +14,7 @@ const BUILD = path.join(ROOT, "tiles", "build");
 const ARCHIVE = path.join(BUILD, "world.pmtiles");
 const PLACES = path.join(BUILD, "places.sql");
 const STAMP = path.join(ROOT, ".wrangler", "state", "edge-connect-maps.json");
-const BUCKET = "edge-connect-media"; // bucket_name of the MEDIA binding in wrangler.toml
+const BUCKET = "edge-connect-media"; // bucket_name of the MEDIA binding in wrangler.jsonc
 
 export function loadLocalMaps(opts: { rebuild?: boolean; force?: boolean; key?: string } = {}): void {
   const key = opts.key ?? process.env.MAP_ARCHIVE_KEY ?? "maps/world.pmtiles";

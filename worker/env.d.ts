@@ -1,4 +1,4 @@
-// Secrets are not in wrangler.toml, so `wrangler types` does not know them.
+// Secrets are not in wrangler.jsonc, so `wrangler types` does not know them.
 interface SecretBindings {
   JWT_SECRET: string;
   URL_SIGNING_SECRET: string;

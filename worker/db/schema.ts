@@ -357,3 +357,102 @@ export const importUploadParts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.uploadId, t.partNumber] })],
 );
+
+/**
+ * Append-only log of security-relevant events (worker/services/audit.ts; docs/security.md). Rows are never
+ * updated; the cron job drops those older than the retention. No foreign keys: an event outlives the account,
+ * device or key it names (an account's deletion leaves a tombstone event without personal data).
+ */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull().default(now),
+    /** Dotted verb, e.g. "login.failure", "api_key.created", "device.key_change_requested" (AuditAction). */
+    action: text("action").notNull(),
+    actorKind: text("actor_kind", { enum: ["user", "api_key", "device", "system", "anonymous"] }).notNull(),
+    actorId: text("actor_id"),
+    targetKind: text("target_kind"),
+    targetId: text("target_id"),
+    /** The account whose own audit page lists the event (the actor, or the account the event is about). */
+    userId: text("user_id"),
+    ip: text("ip"),
+    /** Small JSON object of facts (never secrets, tokens or passwords). */
+    detail: text("detail", { mode: "json" }),
+  },
+  (t) => [index("audit_events_user_idx").on(t.userId, t.id), index("audit_events_at_idx").on(t.at)],
+);
+
+/** API keys for scripts and integrations: shown once, stored as SHA-256 hashes, `read` or `write` scope. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    name: text("name").notNull(),
+    scope: text("scope", { enum: ["read", "write"] }).notNull(),
+    /** The key's first characters (recognisable prefix included), shown in lists so people can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash_unique").on(t.keyHash), index("api_keys_user_idx").on(t.userId)],
+);
+
+/**
+ * Single-use, expiring invitations to create an account (registration is closed on deployed servers). The first
+ * administrator's one-time claim link is an invite with role "admin" created by `npm run setup` (created_by NULL).
+ */
+export const invites = sqliteTable(
+  "invites",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull(),
+    role: text("role", { enum: ["admin", "user", "viewer"] })
+      .notNull()
+      .default("user"),
+    /** When set, only this address may use the invite. */
+    email: text("email"),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+    usedBy: text("used_by"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("invites_token_hash_unique").on(t.tokenHash)],
+);
+
+/**
+ * A registration that presented a known serial with a key the device row does not have. It never replaces the key
+ * by itself (that was a takeover): the owner (or an admin, for an unowned device) approves or rejects it; the old
+ * key keeps working until then.
+ */
+export const deviceKeyRequests = sqliteTable(
+  "device_key_requests",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    dongleId: text("dongle_id")
+      .notNull()
+      .references(() => devices.dongleId),
+    publicKey: text("public_key").notNull(),
+    keyAlgorithm: text("key_algorithm", { enum: ["RS256", "ES256"] }).notNull(),
+    serial: text("serial"),
+    state: text("state", { enum: ["pending", "approved", "rejected"] })
+      .notNull()
+      .default("pending"),
+    firstSeen: integer("first_seen").notNull().default(now),
+    lastSeen: integer("last_seen"),
+    ip: text("ip"),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+  },
+  (t) => [
+    uniqueIndex("device_key_requests_key_unique").on(t.dongleId, t.publicKey),
+    index("device_key_requests_state_idx").on(t.state),
+  ],
+);

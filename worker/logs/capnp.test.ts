@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MessageWriter, ListElem, type FarMode } from "../../test/fixtures/capnp-writer";
 import { concatMessages, event, futureMember, gps, initData, T } from "../../test/fixtures/openpilot-log";
-import { CapnpMessage, frameMessages, MessageFramer } from "./capnp";
+import { type CapnpMessage, frameMessages, MessageFramer } from "./capnp";
 import { LogFormatError } from "./errors";
 import { eventName, eventTag, logMonoTime, readGps, readInitData } from "./event";
 import { chunked } from "./stream";

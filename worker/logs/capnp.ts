@@ -114,7 +114,7 @@ export class StructRef {
 }
 
 /** Element sizes of list pointers (capnp wire enum). */
-export const enum ElemSize {
+export enum ElemSize {
   Void = 0,
   Bit = 1,
   Byte = 2,

@@ -4,7 +4,7 @@
  *   - "purge-route": a deleted route's R2 objects → removed (services/route-deletion.ts).
  * Messages are handled one at a time and each on its own, so one bad message never blocks the batch (and only one
  * decoder window is in memory at once). A file problem is settled by the processor (failed + reason) and acked; an
- * unexpected error retries that message with exponential backoff and, after max_retries (wrangler.toml), Queues
+ * unexpected error retries that message with exponential backoff and, after max_retries (wrangler.jsonc), Queues
  * moves it to the dead-letter queue, whose consumer marks the file failed with the last error seen.
  */
 import { parseFileMessage, processUploadedFile } from "../services/processing";

@@ -1,5 +1,5 @@
 /**
- * Map settings read from [vars]. Both are optional, so the Worker runs before they are added to wrangler.toml:
+ * Map settings read from [vars]. Both are optional, so the Worker runs before they are added to wrangler.jsonc:
  * - MAP_ARCHIVE_KEY: R2 key (bucket MEDIA) of the PMTiles basemap; default "maps/world.pmtiles".
  * - ROUTING_URL: base URL of an OSRM-compatible HTTP API (e.g. "https://osrm.example.org"); empty = routing disabled.
  */

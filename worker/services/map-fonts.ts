@@ -1,7 +1,7 @@
 /**
  * The woff2 files the map style declares in `font-faces` (list: tiles/fonts.ts), bundled into the Worker as binary
  * modules so fonts work on a fresh deploy with nothing uploaded and nothing fetched at run time (~270 KB total).
- * Bundling needs a wrangler.toml `[[rules]]` entry of type "Data" whose glob matches .woff2 files.
+ * Bundling needs a wrangler.jsonc `rules` entry of type "Data" whose glob matches .woff2 files.
  */
 import noto_latin_400_normal from "@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2";
 import noto_latin_ext_400_normal from "@fontsource/noto-sans/files/noto-sans-latin-ext-400-normal.woff2";

@@ -1,4 +1,4 @@
-// The woff2 files are bundled as binary "Data" modules (wrangler.toml [[rules]] type = "Data", globs **/*.woff2).
+// The woff2 files are bundled as binary "Data" modules (wrangler.jsonc "rules": type "Data", globs **/*.woff2).
 // Declared per path, not as a "*.woff2" pattern, so this never clashes with what `wrangler types` generates.
 declare module "@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2" {
   const data: ArrayBuffer;
