@@ -41,7 +41,7 @@ export default defineConfig(async () => ({
   ],
   test: {
     include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "test/**/*.test.ts"],
-    exclude: ["test/browser/**", "node_modules/**"],
+    exclude: ["test/browser/**", "test/node/**", "node_modules/**"],
     setupFiles: ["./test/setup/apply-migrations.ts"],
     testTimeout: 30_000,
     // A rare 401 on a freshly created account or device shows up only when all files run in parallel on 2 cores

@@ -46,6 +46,22 @@ step("workers tests (workerd)", "npx", [
 ]);
 countVitest(workersReport);
 
+const nodeConfig = path.join(ROOT, "test/node/vitest.config.ts");
+if (existsSync(nodeConfig) && only.length === 0) {
+  const nodeReport = path.join(resultsDir, "node.json");
+  step("node tests (command-line tools)", "npx", [
+    "vitest",
+    "run",
+    "--config",
+    nodeConfig,
+    "--passWithNoTests",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${nodeReport}`,
+  ]);
+  countVitest(nodeReport);
+}
+
 const browserConfig = path.join(ROOT, "test/browser/vitest.config.ts");
 if (existsSync(browserConfig) && only.length === 0) {
   const browserReport = path.join(resultsDir, "browser.json");
