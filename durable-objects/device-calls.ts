@@ -1,5 +1,5 @@
 /**
- * Calls the device makes to us (docs/device-protocol.md §5.7). forwardLogs and storeStats get
+ * Calls the device makes to us (docs/athena.md). forwardLogs and storeStats get
  * {"jsonrpc":"2.0","id":<same>,"result":{"success":1}} once stored: athenad waits up to ~100 s for it before
  * sending the next log file, and re-sends unacknowledged files hourly. Every other method gets a JSON-RPC error.
  * All replies go through deviceSafeJson: the device routes any text containing "method" as a call.

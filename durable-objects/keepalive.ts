@@ -9,7 +9,7 @@ import type { DeviceAttachment } from "./sockets";
 
 /**
  * 20 s: 10 s of slack under the device's 30 s read timeout for a late alarm and a slow cellular link (measured:
- * 25 s already gives zero reconnects, docs/device-protocol.md §5.2).
+ * 25 s already gives zero reconnects, docs/athena.md (Keepalive)).
  */
 export const KEEPALIVE_INTERVAL_MS = 20_000;
 /** No frame at all from the device for this long (four keepalives unanswered): the connection is dead. */

@@ -1,7 +1,7 @@
 /**
  * Named timers on top of the single DO alarm. Timers are rows in SQLite, so they survive eviction; the alarm is
  * always armed for the earliest row. No setTimeout is ever left pending: a pending timer keeps the object awake
- * (billed) and blocks hibernation and eviction (docs/cloudflare.md §2.5).
+ * (billed) and blocks hibernation and eviction (docs/cloudflare.md (Durable Objects)).
  */
 export type TimerName = "keepalive" | "queue-expiry" | "live-poll";
 

@@ -1,5 +1,5 @@
 /**
- * Contract: the JSON shapes comma's apps depend on (docs/connect-api.md §5, new-connect's types.d.ts), written
+ * Contract: the JSON shapes comma's apps depend on (docs/connect-api.md §4, new-connect's types.d.ts), written
  * as zod schemas and checked against our real responses. Extra fields are allowed; missing or mistyped ones fail.
  */
 import { env } from "cloudflare:workers";

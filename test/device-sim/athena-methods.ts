@@ -1,5 +1,5 @@
 /**
- * What the simulated device answers over athena (docs/device-protocol.md §5.6), backed by a small in-memory
+ * What the simulated device answers over athena (docs/athena.md), backed by a small in-memory
  * data directory and athenad's upload queue. Uploads are real: they PUT the file to the signed URL the web app
  * obtained, through SimDevice.put (same headers and success statuses as athenad's upload threads).
  */

@@ -1,6 +1,6 @@
 /**
  * The device's JSON-RPC server as openpilot ≤ 0.11.x runs it: json-rpc 1.15's JSONRPCResponseManager.handle
- * (docs/device-protocol.md §5.4). Strict on purpose, because the server must cope with exactly this: any
+ * (docs/athena.md). Strict on purpose, because the server must cope with exactly this: any
  * top-level key besides jsonrpc/method/params/id is an Invalid Request, a call without id gets the bare error
  * object athenad produces, exceptions become -32000 "Server error" with `data`.
  */

@@ -1,7 +1,7 @@
 /**
  * D1 schema (drizzle-orm). Migrations in /migrations are generated from this file by drizzle-kit
  * (`npm run db:generate`) and applied by wrangler. Review every generated migration: D1 ignores
- * `PRAGMA foreign_keys=OFF`, so a table rebuild can silently cascade-delete children (docs/cloudflare.md §4).
+ * `PRAGMA foreign_keys=OFF`, so a table rebuild can silently cascade-delete children (docs/cloudflare.md (D1 with drizzle)).
  * Prefer additive changes. Times are unix seconds unless the column name ends in `_ms`.
  */
 import { sql } from "drizzle-orm";
@@ -120,7 +120,7 @@ export const routeUsers = sqliteTable(
   (t) => [primaryKey({ columns: [t.fullname, t.userId] }), index("route_users_user_idx").on(t.userId)],
 );
 
-/** A drive: `<dongle>|<log_id>`. Field names follow comma's route object (docs/logs.md §3.3). */
+/** A drive: `<dongle>|<log_id>`. Field names follow comma's route object (docs/logs.md (Route metadata)). */
 export const routes = sqliteTable(
   "routes",
   {

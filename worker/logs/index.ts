@@ -1,6 +1,6 @@
 /**
  * openpilot log decoding and Connect derivations (runtime-free: no Workers/Node APIs beyond
- * TextDecoder and typed arrays). See ../shared/docs/logs.md for the format and comma's rules.
+ * TextDecoder and typed arrays). See docs/logs.md for the format and comma's rules.
  */
 export { LogFormatError, isLogFormatError, type LogErrorCode } from "./errors";
 export { toChunks, chunked, collectBytes, concatBytes, type ByteSource } from "./stream";

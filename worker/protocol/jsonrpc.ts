@@ -1,5 +1,5 @@
 /**
- * JSON-RPC 2.0 as athenad speaks it (docs/device-protocol.md §5.4). Shared by the Worker (validating user calls)
+ * JSON-RPC 2.0 as athenad speaks it (docs/athena.md). Shared by the Worker (validating user calls)
  * and the DeviceObject (framing calls to the device, classifying what the device sends back).
  *
  * Device quirks this module exists for:

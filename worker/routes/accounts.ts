@@ -151,7 +151,7 @@ export const accountsApi = apiRouter()
     return c.json(publicUser(updated), 200);
   });
 
-/** comma's Profile object (docs/connect-api.md §5), for comma's own apps. */
+/** comma's Profile object (docs/connect-api.md §4), for comma's own apps. */
 export const commaProfileRoutes = new Hono<AppEnv>({ strict: false });
 commaProfileRoutes.get("/v1/me", (c) => {
   const user = requireUser(c);

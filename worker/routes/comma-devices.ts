@@ -1,4 +1,4 @@
-/** comma-compatible device endpoints for comma's web apps (docs/connect-api.md §4.1, §4.3), and the billing stubs. */
+/** comma-compatible device endpoints for comma's web apps (docs/connect-api.md §3, §4.3), and the billing stubs. */
 import { eq, inArray, or } from "drizzle-orm";
 import { Hono } from "hono";
 import { deviceUsers, devices } from "../db/schema";

@@ -1,5 +1,5 @@
 /**
- * comma-compatible route endpoints (docs/connect-api.md §4, §6): route objects, sharing, preserve, the files list,
+ * comma-compatible route endpoints (docs/connect-api.md §3, §6): route objects, sharing, preserve, the files list,
  * the qcamera playlist, derived files under route.url, and signed media. Thin: the work is in services/.
  */
 import { and, desc, eq, isNull } from "drizzle-orm";

@@ -1,5 +1,5 @@
 /**
- * Adoption of devices that carry a comma-issued dongle id (docs/device-protocol.md §7.2). Such a device never
+ * Adoption of devices that carry a comma-issued dongle id (docs/device-protocol.md §5). Such a device never
  * calls pilotauth, so its first athena handshake names a dongle we have never seen, signed by a key we do not
  * know. The DeviceObject asks the device for that key and checks the handshake against it (durable-objects/
  * adoption.ts); the result waits here as "pending" until an admin approves (it becomes an ordinary registered,

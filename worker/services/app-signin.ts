@@ -1,5 +1,5 @@
 /**
- * Sign-in for comma's own web apps without patching them (docs/connect-api.md §3.5): our login page redirects to
+ * Sign-in for comma's own web apps without patching them (docs/connect-api.md §2): our login page redirects to
  * `<app>/auth/?code=<one-time code>&provider=password`, and the app posts the code to `POST /v2/auth/` for an
  * access token. Codes reuse the refresh-token table (hashed, single use, expiring in 2 minutes) in a family marked
  * "signin:", so they can never be used as refresh tokens and vice versa.

@@ -30,7 +30,7 @@ export function primeType(env: Env): number {
 }
 
 /**
- * The ApiDevice object (docs/connect-api.md §5) that comma's apps render and the device polls.
+ * The ApiDevice object (docs/connect-api.md §4) that comma's apps render and the device polls.
  * The device reads only `is_paired` (boolean) and `prime_type` (int 0..5, never null).
  */
 export function deviceView(env: Env, device: DeviceRow, viewer: { isOwner: boolean }) {

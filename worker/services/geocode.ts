@@ -1,5 +1,5 @@
 /**
- * Geocoding over D1 (docs/cloudflare.md §5.5): forward search through the FTS5 index `places_fts`, reverse lookup
+ * Geocoding over D1 (docs/cloudflare.md (Maps)): forward search through the FTS5 index `places_fts`, reverse lookup
  * as the nearest row of `places` inside a growing bounding box (the lat/lng index does the pre-filter).
  * Built for the Natural Earth set (~7k places) and city-scale address lists; planet scale wants an upstream.
  */

@@ -1,5 +1,5 @@
 /**
- * comma's route objects (docs/logs.md §3.3, docs/connect-api.md §5) built from our D1 rows. `url` is a capability
+ * comma's route objects (docs/logs.md (Route metadata), docs/connect-api.md §4) built from our D1 rows. `url` is a capability
  * prefix (no query string): the apps append `/<segment>/coords.json` etc. and fetch it without auth, as they do
  * from comma's blob store.
  */

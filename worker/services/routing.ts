@@ -1,6 +1,6 @@
 /**
  * Driving directions through a configurable OSRM-compatible upstream (ROUTING_URL). Nothing production-grade
- * routes inside a Worker (docs/cloudflare.md §5.5), so self-hosters point this at their own OSRM, or leave it
+ * routes inside a Worker (docs/cloudflare.md (Maps)), so self-hosters point this at their own OSRM, or leave it
  * unset and the endpoint answers 501 `routing_disabled`.
  */
 import { ApiError, badRequest } from "../http/errors";

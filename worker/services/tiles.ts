@@ -1,5 +1,5 @@
 /**
- * Vector tiles from a PMTiles archive in R2 (docs/cloudflare.md §5.1, "server-side decode"): the browser asks for
+ * Vector tiles from a PMTiles archive in R2 (docs/cloudflare.md (Maps), "server-side decode"): the browser asks for
  * plain z/x/y URLs and every layer of caching works per tile.
  *
  * Caching, from cheapest to dearest:

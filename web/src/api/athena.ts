@@ -1,5 +1,5 @@
 /**
- * Calls to the device through the athena relay (docs/connect-api.md §7): POST /<dongle> with a JSON-RPC body.
+ * Calls to the device through the athena relay (docs/connect-api.md §6): POST /<dongle> with a JSON-RPC body.
  * A device that is offline answers 404 unless `expiry` was given, in which case the call is queued (202).
  */
 import { ApiError, request } from "./client";

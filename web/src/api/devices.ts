@@ -1,4 +1,4 @@
-/** Devices: comma-compatible endpoints (docs/connect-api.md §4.1, §4.3). */
+/** Devices: comma-compatible endpoints (docs/connect-api.md §3, §4.3). */
 import { request } from "./client";
 import type { Device, DeviceLocation, DeviceStats, DeviceUser } from "./types";
 

@@ -1,4 +1,4 @@
-/** Routes (drives): comma-compatible endpoints (docs/connect-api.md §4.1, §6.1), and our per-drive sharing. */
+/** Routes (drives): comma-compatible endpoints (docs/connect-api.md §3, §6.1), and our per-drive sharing. */
 import { request } from "./client";
 import type { Route, RouteFiles, RouteUser, ShareSignature } from "./types";
 

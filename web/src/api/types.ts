@@ -1,4 +1,4 @@
-/** Shapes the server returns (comma-compatible ones follow docs/connect-api.md §5). */
+/** Shapes the server returns (comma-compatible ones follow docs/connect-api.md §4). */
 
 export interface User {
   id: string;

@@ -1,5 +1,5 @@
 /**
- * "Upload full quality" (docs/connect-api.md §8): find the files of a route the server does not have yet, get
+ * "Upload full quality" (docs/connect-api.md §7): find the files of a route the server does not have yet, get
  * signed upload URLs for them, and hand those to the device through athena.
  */
 import { uploadFilesToUrls } from "./athena";

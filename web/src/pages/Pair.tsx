@@ -10,7 +10,7 @@ import { parsePairInput } from "../pair/token";
 import { QrScanner } from "../pair/QrScanner";
 import { refreshDevices } from "../state/devices";
 
-/** The server's pairing answers (docs/connect-api.md §4.1 #17), in words. */
+/** The server's pairing answers (docs/connect-api.md §3 #17), in words. */
 function pairError(err: unknown): string {
   if (err instanceof ApiError) {
     const known: Record<number, string> = {

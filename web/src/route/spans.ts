@@ -1,5 +1,5 @@
 /**
- * The drive's timeline from events.json (docs/connect-api.md §6.3, new-connect's walk): engaged while `enabled`,
+ * The drive's timeline from events.json (docs/connect-api.md §5, new-connect's walk): engaged while `enabled`,
  * overriding while state is overriding/preEnabled, alerts while alertStatus ≠ 0 (1 = prompt, 2 = critical), and a
  * 1-s mark per user flag. Open spans close at the end of the drive. Times are ms since route start.
  */
