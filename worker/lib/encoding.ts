@@ -1,4 +1,6 @@
 /** Small byte/string helpers shared by the JWT, signing and hashing code. */
+import { base64url as joseBase64url } from "jose";
+
 export const utf8 = new TextEncoder();
 
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
@@ -12,31 +14,28 @@ export function randomHex(byteCount: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(byteCount)));
 }
 
+/** base64url without padding (JWT style), by jose. */
 export function base64url(bytes: ArrayBuffer | Uint8Array): string {
-  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let bin = "";
-  for (let i = 0; i < b.length; i++) bin += String.fromCharCode(b[i]);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return joseBase64url.encode(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
 }
 
+/** Standard or URL-safe base64, padded or not, with line breaks (PEM bodies, digest headers). */
 export function fromBase64(text: string): Uint8Array {
-  const norm = text.replace(/-/g, "+").replace(/_/g, "/").replace(/\s+/g, "");
-  const bin = atob(norm + "===".slice((norm.length + 3) % 4));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+  return joseBase64url.decode(text.replace(/\s+/g, "").replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_"));
 }
 
 export async function sha256Hex(text: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", utf8.encode(text)));
 }
 
-/** Constant-time comparison of two equal-length strings (lengths are not secret here). */
+/**
+ * Constant-time comparison of two strings, by the Workers runtime's `crypto.subtle.timingSafeEqual` (lengths are
+ * not secret here: signatures and hashes have fixed lengths).
+ */
 export function timingSafeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
 }
 
 // Route lists sign every item (share signature, derived-file prefix) and every user request verifies a JWT:
