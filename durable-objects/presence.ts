@@ -4,6 +4,10 @@
  * device, so the ping is written at most once per PING_WRITE_INTERVAL_S rather than on every frame; the value is
  * then never more than ~80 s old while the device answers, well inside the apps' 120 s window.
  */
+import { eq } from "drizzle-orm";
+import { database } from "../worker/db/client";
+import { devices } from "../worker/db/schema";
+import type { DeviceRow } from "../worker/http/app-env";
 import type { Meta } from "./storage";
 
 export const PING_WRITE_INTERVAL_S = 60;
@@ -17,7 +21,7 @@ export class Presence {
   ) {}
 
   async connected(dongleId: string, nowS: number): Promise<void> {
-    await this.write(dongleId, "UPDATE devices SET last_athena_ping = ?, athena_online = 1 WHERE dongle_id = ?", nowS);
+    await this.write(dongleId, { lastAthenaPing: nowS, athenaOnline: true });
     this.meta.set(WRITTEN_AT, nowS);
     this.meta.set(ONLINE, 1);
   }
@@ -32,23 +36,21 @@ export class Presence {
     const last = this.meta.getNumber(WRITTEN_AT) ?? 0;
     if (nowS - last < PING_WRITE_INTERVAL_S) return;
     this.meta.set(WRITTEN_AT, nowS);
-    await this.write(dongleId, "UPDATE devices SET last_athena_ping = ? WHERE dongle_id = ?", nowS);
+    await this.write(dongleId, { lastAthenaPing: nowS });
   }
 
   async disconnected(dongleId: string): Promise<void> {
     this.meta.set(ONLINE, 0);
-    await this.write(dongleId, "UPDATE devices SET athena_online = 0 WHERE dongle_id = ?");
+    await this.write(dongleId, { athenaOnline: false });
   }
 
-  /**
-   * Plain D1 statements on columns of worker/db/schema.ts (devices.last_athena_ping, devices.athena_online): a
-   * drizzle client with the relational schema costs more to build than the write, and this runs every minute.
-   */
-  private async write(dongleId: string, statement: string, ...values: unknown[]): Promise<void> {
+  /** One update of the device row; the drizzle instance is built once per isolate (worker/db/client.ts). */
+  private async write(
+    dongleId: string,
+    set: Pick<Partial<DeviceRow>, "lastAthenaPing" | "athenaOnline">,
+  ): Promise<void> {
     try {
-      await this.env.DB.prepare(statement)
-        .bind(...values, dongleId)
-        .run();
+      await database(this.env).update(devices).set(set).where(eq(devices.dongleId, dongleId));
     } catch (err) {
       // Presence is advisory: a failed write must not break the socket or the relay.
       console.error("athena presence write failed", dongleId, err);

@@ -1,12 +1,16 @@
+import { lt } from "drizzle-orm";
+import { database } from "../db/client";
+import { loginFailures, refreshTokens } from "../db/schema";
 import { nowSeconds } from "../lib/time";
 import { sweepImports } from "./imports";
 
 /** Cron: prune bookkeeping that only matters for a short while. */
 export async function runScheduled(_controller: ScheduledController, env: Env): Promise<void> {
   const now = nowSeconds();
-  await env.DB.batch([
-    env.DB.prepare("DELETE FROM login_failures WHERE at < ?").bind(now - 24 * 3600),
-    env.DB.prepare("DELETE FROM refresh_tokens WHERE expires_at < ?").bind(now - 24 * 3600),
+  const db = database(env);
+  await db.batch([
+    db.delete(loginFailures).where(lt(loginFailures.at, now - 24 * 3600)),
+    db.delete(refreshTokens).where(lt(refreshTokens.expiresAt, now - 24 * 3600)),
   ]);
   await sweepImports(env, now);
 }

@@ -7,9 +7,9 @@
  * Every step is idempotent. DELETE of an already deleted route answers 200 again and re-queues the purge, so a
  * client retrying after a lost response (or after an enqueue that failed) both succeeds and heals the purge.
  */
-import { eq } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { routes } from "../db/schema";
+import { and, eq, gte, lt, sql } from "drizzle-orm";
+import { type Db, database } from "../db/client";
+import { fileProcessing, routes, segmentQlogs, segments, uploadedFiles } from "../db/schema";
 import type { Principal } from "../http/app-env";
 import { notFound } from "../http/errors";
 import type { PurgeRouteMessage } from "../queue/messages";
@@ -31,12 +31,13 @@ export async function deleteRouteFor(env: Env, db: Db, principal: Principal | nu
   await authorizeRoute(db, principal, fullname, dongleId, "write");
   const route = await db.query.routes.findFirst({ columns: { id: true }, where: eq(routes.fullname, fullname) });
   if (!route) throw notFound("Route not found", "route_not_found");
-  await env.DB.batch([
+  await db.batch([
     // deleted_at keeps its first value: "deleted since" stays true when DELETE is repeated.
-    env.DB.prepare(
-      "UPDATE routes SET deleted_at = coalesce(deleted_at, unixepoch()), is_public = 0, is_preserved = 0 WHERE id = ?",
-    ).bind(route.id),
-    ...leftoverRowStatements(env, dongleId, logId),
+    db
+      .update(routes)
+      .set({ deletedAt: sql`coalesce(${routes.deletedAt}, unixepoch())`, isPublic: false, isPreserved: false })
+      .where(eq(routes.id, route.id)),
+    ...leftoverRowStatements(db, dongleId, logId),
   ]);
   const message: PurgeRouteMessage = { type: "purge-route", dongleId, logId };
   await env.UPLOAD_QUEUE.send(message);
@@ -47,22 +48,26 @@ export async function deleteRouteFor(env: Env, db: Db, principal: Principal | nu
  * metadata and per-file processing notes (derived caches). Also run by the purge, for rows an upload that raced
  * the delete booked afterwards.
  */
-export function leftoverRowStatements(env: Env, dongleId: string, logId: string): D1PreparedStatement[] {
+export function leftoverRowStatements(db: Db, dongleId: string, logId: string) {
   const prefix = routePrefix(dongleId, logId);
   return [
-    env.DB.prepare("DELETE FROM uploaded_files WHERE dongle_id = ?1 AND log_id = ?2").bind(dongleId, logId),
-    env.DB.prepare("DELETE FROM segments WHERE dongle_id = ?1 AND log_id = ?2").bind(dongleId, logId),
-    env.DB.prepare("DELETE FROM segment_qlogs WHERE dongle_id = ?1 AND log_id = ?2").bind(dongleId, logId),
+    db.delete(uploadedFiles).where(and(eq(uploadedFiles.dongleId, dongleId), eq(uploadedFiles.logId, logId))),
+    db.delete(segments).where(and(eq(segments.dongleId, dongleId), eq(segments.logId, logId))),
+    db.delete(segmentQlogs).where(and(eq(segmentQlogs.dongleId, dongleId), eq(segmentQlogs.logId, logId))),
     // Keys under "<dongle>/<log_id>/" as a primary-key range: "0" is the character after "/".
-    env.DB.prepare("DELETE FROM file_processing WHERE key >= ?1 AND key < ?2").bind(prefix, `${prefix.slice(0, -1)}0`),
-  ];
+    db
+      .delete(fileProcessing)
+      .where(and(gte(fileProcessing.key, prefix), lt(fileProcessing.key, `${prefix.slice(0, -1)}0`))),
+  ] as const;
 }
 
 export async function isRouteDeleted(env: Env, dongleId: string, logId: string): Promise<boolean> {
-  const row = await env.DB.prepare("SELECT deleted_at FROM routes WHERE dongle_id = ?1 AND log_id = ?2")
-    .bind(dongleId, logId)
-    .first<{ deleted_at: number | null }>();
-  return row?.deleted_at != null;
+  const row = await database(env)
+    .select({ deletedAt: routes.deletedAt })
+    .from(routes)
+    .where(and(eq(routes.dongleId, dongleId), eq(routes.logId, logId)))
+    .get();
+  return row?.deletedAt != null;
 }
 
 export type PurgeOutcome = { state: "done" | "more"; removed: number } | { state: "not-deleted"; removed: 0 };
@@ -80,7 +85,8 @@ export async function purgeDeletedRoute(
   limits = { pages: PURGE_PAGES_PER_MESSAGE, pageSize: PAGE },
 ): Promise<PurgeOutcome> {
   if (!(await isRouteDeleted(env, dongleId, logId))) return { state: "not-deleted", removed: 0 };
-  await env.DB.batch(leftoverRowStatements(env, dongleId, logId));
+  const db = database(env);
+  await db.batch(leftoverRowStatements(db, dongleId, logId));
   let removed = 0;
   for (let page = 0; page < limits.pages; page++) {
     const listed = await env.MEDIA.list({ prefix: routePrefix(dongleId, logId), limit: limits.pageSize });

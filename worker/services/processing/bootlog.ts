@@ -4,13 +4,15 @@
  * openpilot_version only where missing. The version is kept fresh from every API call's User-Agent
  * (services/devices.ts), and a boot log can be days old, so it must not roll a newer version back.
  */
+import { eq, sql } from "drizzle-orm";
+import { devices } from "../../db/schema";
 import { eventTag, frameMessages, LogFormatError, openLog, readInitData, TAG, type InitDataInfo } from "../../logs";
 import { getObject, type Processor } from "./context";
 
 const WANTED = new Set(["HardwareSerial"]);
 
 export const bootlogProcessor: Processor = {
-  async run({ env, msg }) {
+  async run({ env, db, msg }) {
     const obj = await getObject(env, msg.key);
     const log = await openLog(obj.body);
     let init: InitDataInfo | null = null;
@@ -38,10 +40,14 @@ export const bootlogProcessor: Processor = {
         dongleIdMatches: found.dongleId === msg.dongleId,
       },
       statements: [
-        env.DB.prepare(
-          `UPDATE devices SET device_type = coalesce(?2, device_type), serial = coalesce(serial, ?3), openpilot_version = coalesce(openpilot_version, ?4)
-           WHERE dongle_id = ?1`,
-        ).bind(msg.dongleId, deviceType, serial, version),
+        db
+          .update(devices)
+          .set({
+            deviceType: sql`coalesce(${deviceType}, ${devices.deviceType})`,
+            serial: sql`coalesce(${devices.serial}, ${serial})`,
+            openpilotVersion: sql`coalesce(${devices.openpilotVersion}, ${version})`,
+          })
+          .where(eq(devices.dongleId, msg.dongleId)),
       ],
     };
   },

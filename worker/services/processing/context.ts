@@ -4,10 +4,13 @@
  * with the file/segment state, so a file is never marked done without its results (or the reverse).
  */
 import { LogFormatError } from "../../logs";
+import type { Db } from "../../db/client";
 import type { UploadedFileMessage } from "../../queue/messages";
+import type { Statement } from "./state";
 
 export interface ProcessingContext {
   env: Env;
+  db: Db;
   msg: UploadedFileMessage;
 }
 
@@ -15,7 +18,7 @@ export interface Processed {
   /** Small JSON summary kept in file_processing.info (what the run found; for admins and tests). */
   info?: Record<string, unknown>;
   /** Written in the same D1 batch as the file's done/failed state. */
-  statements?: D1PreparedStatement[];
+  statements?: Statement[];
   /** Runs after that batch (e.g. re-aggregating the route from every processed segment). */
   after?: () => Promise<void>;
 }

@@ -14,7 +14,8 @@ import { isPermanent, type Processor } from "./context";
 import { qcameraProcessor } from "./qcamera";
 import { qlogProcessor } from "./qlog";
 import { rlogProcessor } from "./rlog";
-import { fileStateStatements, reasonText } from "./state";
+import { database } from "../../db/client";
+import { fileStateStatements, reasonText, type Statement } from "./state";
 import { storedProcessor } from "./stored";
 
 export const PROCESSORS: Record<FileKind, Processor> = {
@@ -56,13 +57,14 @@ export async function processUploadedFile(env: Env, msg: UploadedFileMessage, at
   // the file is not processed, and its object and any rows booked for it are removed with the route's leftovers.
   if (msg.logId !== null && (await purgeIfDeleted(env, msg.dongleId, msg.logId))) return ROUTE_DELETED;
   const processor = PROCESSORS[msg.kind];
-  const ctx = { env, msg };
+  const db = database(env);
+  const ctx = { env, db, msg };
   try {
     const done = await processor.run(ctx);
-    await env.DB.batch([
+    await db.batch([
+      ...fileStateStatements(db, msg, attempts, { state: "done", info: done.info }),
       ...(done.statements ?? []),
-      ...fileStateStatements(env, msg, attempts, { state: "done", info: done.info }),
-    ]);
+    ] as [Statement, ...Statement[]]);
     await done.after?.();
     // Deleted while this file was processed: the purge may have listed the route before our derived files existed.
     if (msg.logId !== null && (await purgeIfDeleted(env, msg.dongleId, msg.logId))) return ROUTE_DELETED;
@@ -71,10 +73,10 @@ export async function processUploadedFile(env: Env, msg: UploadedFileMessage, at
     if (!isPermanent(err)) throw err;
     const reason = reasonText(err);
     const undo = (await processor.failed?.(ctx)) ?? {};
-    await env.DB.batch([
+    await db.batch([
+      ...fileStateStatements(db, msg, attempts, { state: "failed", reason }),
       ...(undo.statements ?? []),
-      ...fileStateStatements(env, msg, attempts, { state: "failed", reason }),
-    ]);
+    ] as [Statement, ...Statement[]]);
     await undo.after?.();
     return { state: "failed", reason };
   }

@@ -3,19 +3,20 @@
  * into segments.qcamera_duration, which the HLS playlist uses for #EXTINF. A bad file clears the duration so the
  * playlist treats the segment as missing.
  */
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { segments } from "../../db/schema";
 import { validateQcamera } from "../../logs";
 import { getObject, segmentOf, type Processor } from "./context";
 
-const setDuration = (env: Env, dongleId: string, logId: string, segment: number, seconds: number | null) =>
-  env.DB.prepare("UPDATE segments SET qcamera_duration = ?4 WHERE dongle_id = ?1 AND log_id = ?2 AND number = ?3").bind(
-    dongleId,
-    logId,
-    segment,
-    seconds,
-  );
+const setDuration = (db: Db, dongleId: string, logId: string, segment: number, seconds: number | null) =>
+  db
+    .update(segments)
+    .set({ qcameraDuration: seconds })
+    .where(and(eq(segments.dongleId, dongleId), eq(segments.logId, logId), eq(segments.number, segment)));
 
 export const qcameraProcessor: Processor = {
-  async run({ env, msg }) {
+  async run({ env, db, msg }) {
     const { logId, segment } = segmentOf(msg);
     const obj = await getObject(env, msg.key);
     const q = await validateQcamera(obj.body);
@@ -28,11 +29,11 @@ export const qcameraProcessor: Processor = {
         startPtsSeconds: q.startPtsSeconds,
         firstFrameIsKeyframe: q.firstFrameIsKeyframe,
       },
-      statements: [setDuration(env, msg.dongleId, logId, segment, q.durationSeconds)],
+      statements: [setDuration(db, msg.dongleId, logId, segment, q.durationSeconds)],
     };
   },
-  async failed({ env, msg }) {
+  async failed({ db, msg }) {
     const { logId, segment } = segmentOf(msg);
-    return { statements: [setDuration(env, msg.dongleId, logId, segment, null)] };
+    return { statements: [setDuration(db, msg.dongleId, logId, segment, null)] };
   },
 };

@@ -7,6 +7,8 @@
  * costs more CPU than the whole qlog pass in pure JS, so we store the segment's first qlog thumbnail as is
  * (482×302 since 2025, ~5 s into the segment: the frame comma's sprite shows). Apps only draw it scaled.
  */
+import { and, eq, sql } from "drizzle-orm";
+import { segmentQlogs } from "../../db/schema";
 import { deriveSegment, spriteThumbnail } from "../../logs";
 import { derivedKey, DERIVED_FILES } from "../route-views";
 import { getObject, segmentOf, type Processor } from "./context";
@@ -17,7 +19,7 @@ import { reaggregateRoute } from "./route-aggregate";
 const JSON_TYPE = { httpMetadata: { contentType: "application/json" } };
 
 export const qlogProcessor: Processor = {
-  async run({ env, msg }) {
+  async run({ env, db, msg }) {
     const { logId, segment } = segmentOf(msg);
     const obj = await getObject(env, msg.key);
     const { coords, events, thumbnails, meta } = await deriveSegment(obj.body);
@@ -46,26 +48,40 @@ export const qlogProcessor: Processor = {
         wallClock: meta.wallOffset?.source ?? null,
       },
       statements: [
-        env.DB.prepare(
-          `INSERT INTO segment_qlogs (dongle_id, log_id, number, etag, meta, processed_at) VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())
-           ON CONFLICT (dongle_id, log_id, number) DO UPDATE SET etag = excluded.etag, meta = excluded.meta, processed_at = excluded.processed_at`,
-        ).bind(msg.dongleId, logId, segment, obj.etag, JSON.stringify(stored)),
+        db
+          .insert(segmentQlogs)
+          .values({
+            dongleId: msg.dongleId,
+            logId,
+            number: segment,
+            etag: obj.etag,
+            meta: stored,
+            processedAt: sql`unixepoch()`,
+          })
+          .onConflictDoUpdate({
+            target: [segmentQlogs.dongleId, segmentQlogs.logId, segmentQlogs.number],
+            set: { etag: obj.etag, meta: stored, processedAt: sql`unixepoch()` },
+          }),
       ],
       after: async () => void (await reaggregateRoute(env, msg.dongleId, logId)),
     };
   },
 
   // The segment's qlog is bad now: nothing derived from an earlier upload of it may stay on the route.
-  async failed({ env, msg }) {
+  async failed({ env, db, msg }) {
     const { logId, segment } = segmentOf(msg);
     await env.MEDIA.delete(DERIVED_FILES.map((f) => derivedKey(msg.dongleId, logId, segment, f)));
     return {
       statements: [
-        env.DB.prepare("DELETE FROM segment_qlogs WHERE dongle_id = ?1 AND log_id = ?2 AND number = ?3").bind(
-          msg.dongleId,
-          logId,
-          segment,
-        ),
+        db
+          .delete(segmentQlogs)
+          .where(
+            and(
+              eq(segmentQlogs.dongleId, msg.dongleId),
+              eq(segmentQlogs.logId, logId),
+              eq(segmentQlogs.number, segment),
+            ),
+          ),
       ],
       after: async () => void (await reaggregateRoute(env, msg.dongleId, logId)),
     };

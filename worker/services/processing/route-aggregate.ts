@@ -7,6 +7,9 @@
  * segments (number:etag) is still the one it aggregated (compare-and-set in SQL); otherwise it re-reads and
  * tries again, so the last write always covers every segment.
  */
+import { and, eq, sql } from "drizzle-orm";
+import { type Db, database } from "../../db/client";
+import { routes, segmentQlogs, segments } from "../../db/schema";
 import { aggregateRoute, SEGMENT_LENGTH_MS, type RouteFields, type SegmentMeta } from "../../logs";
 import { driveStatsColumns, type DriveStatsColumns, type SegmentStatsMeta } from "./drive-stats";
 
@@ -16,28 +19,44 @@ const MAX_ROUNDS = 5;
  * The compare-and-set guard: the processed segment set as "n:etag,…". Only ever compared with a value the same
  * SQL produced (never rebuilt in JS), so group_concat's order need only be consistent, not documented.
  */
-const FINGERPRINT_SQL = `(SELECT coalesce(group_concat(number || ':' || etag, ','), '') FROM
-  (SELECT number, etag FROM segment_qlogs WHERE dongle_id = ?1 AND log_id = ?2 ORDER BY number))`;
+function fingerprintOf(db: Db, dongleId: string, logId: string) {
+  const processed = db
+    .select({ number: segmentQlogs.number, etag: segmentQlogs.etag })
+    .from(segmentQlogs)
+    .where(and(eq(segmentQlogs.dongleId, dongleId), eq(segmentQlogs.logId, logId)))
+    .orderBy(segmentQlogs.number)
+    .as("processed");
+  return sql<string>`(SELECT coalesce(group_concat(${processed.number} || ':' || ${processed.etag}, ','), '') FROM ${processed})`;
+}
 
 export interface MetaRow {
   number: number;
   etag: string;
-  meta: string;
+  meta: SegmentMeta & SegmentStatsMeta;
 }
 
-/** Every processed segment of the route and the fingerprint of that set, read in one transaction. */
+/** Every processed segment of the route and the fingerprint of that set, read in one statement. */
 export async function readProcessedSegments(
   env: Env,
   dongleId: string,
   logId: string,
 ): Promise<{ fingerprint: string; rows: MetaRow[] }> {
-  const [fp, rows] = await env.DB.batch([
-    env.DB.prepare(`SELECT ${FINGERPRINT_SQL} AS fp`).bind(dongleId, logId),
-    env.DB.prepare(
-      "SELECT number, etag, meta FROM segment_qlogs WHERE dongle_id = ?1 AND log_id = ?2 ORDER BY number",
-    ).bind(dongleId, logId),
-  ]);
-  return { fingerprint: (fp.results[0] as { fp: string }).fp, rows: rows.results as MetaRow[] };
+  const db = database(env);
+  const rows = await db
+    .select({
+      number: segmentQlogs.number,
+      etag: segmentQlogs.etag,
+      meta: segmentQlogs.meta,
+      fingerprint: fingerprintOf(db, dongleId, logId),
+    })
+    .from(segmentQlogs)
+    .where(and(eq(segmentQlogs.dongleId, dongleId), eq(segmentQlogs.logId, logId)))
+    .orderBy(segmentQlogs.number);
+  // No processed segment: the fingerprint of the empty set is "" (coalesce above).
+  return {
+    fingerprint: rows[0]?.fingerprint ?? "",
+    rows: rows.map((r) => ({ number: r.number, etag: r.etag, meta: r.meta as MetaRow["meta"] })),
+  };
 }
 
 /** comma's route fields plus the drive statistics columns (null: unknown, see driveStatsColumns). */
@@ -47,9 +66,8 @@ export interface RouteAggregate extends RouteFields {
 
 export function aggregateRows(rows: readonly MetaRow[]): RouteAggregate | null {
   if (!rows.length) return null;
-  const segments = rows.map((r) => ({ number: r.number, meta: JSON.parse(r.meta) as SegmentMeta & SegmentStatsMeta }));
-  const fields = aggregateRoute(segments);
-  return { ...fields, stats: driveStatsColumns(fields, segments) };
+  const fields = aggregateRoute(rows);
+  return { ...fields, stats: driveStatsColumns(fields, rows) };
 }
 
 export async function reaggregateRoute(env: Env, dongleId: string, logId: string): Promise<RouteAggregate | null> {
@@ -57,9 +75,11 @@ export async function reaggregateRoute(env: Env, dongleId: string, logId: string
     const { fingerprint, rows } = await readProcessedSegments(env, dongleId, logId);
     const fields = aggregateRows(rows);
     if (await writeRouteAggregate(env, dongleId, logId, fields, fingerprint)) return fields;
-    const exists = await env.DB.prepare("SELECT 1 AS x FROM routes WHERE dongle_id = ?1 AND log_id = ?2")
-      .bind(dongleId, logId)
-      .first();
+    const exists = await database(env)
+      .select({ id: routes.id })
+      .from(routes)
+      .where(and(eq(routes.dongleId, dongleId), eq(routes.logId, logId)))
+      .get();
     if (!exists) return null;
   }
   // Unexpected (the dispatcher retries the message): the segment set kept changing under us.
@@ -77,62 +97,79 @@ export async function writeRouteAggregate(
   fields: RouteAggregate | null,
   fingerprint: string,
 ): Promise<boolean> {
-  const [route] = await env.DB.batch([
-    routeUpdate(env, dongleId, logId, fields, fingerprint),
-    segmentTimesUpdate(env, dongleId, logId, fields, fingerprint),
+  const db = database(env);
+  const [route] = await db.batch([
+    routeUpdate(db, dongleId, logId, fields, fingerprint),
+    segmentTimesUpdate(db, dongleId, logId, fields, fingerprint),
   ]);
   return route.meta.changes > 0;
 }
 
-function routeUpdate(env: Env, dongleId: string, logId: string, f: RouteAggregate | null, fingerprint: string) {
+function routeUpdate(db: Db, dongleId: string, logId: string, f: RouteAggregate | null, fingerprint: string) {
   const st = f?.stats ?? null;
-  return env.DB.prepare(
-    `UPDATE routes SET start_time_ms = ?3, end_time_ms = ?4, start_lat = ?5, start_lng = ?6, end_lat = ?7, end_lng = ?8,
-       distance_miles = ?9, procqlog = ?10, version = ?11, git_branch = ?12, git_commit = ?13, git_commit_date = ?14,
-       git_dirty = ?15, git_remote = ?16, platform = ?17, make = ?18, vin = ?19, device_type = ?20,
-       engaged_ms = ?22, alert_count = ?23, user_flag_count = ?24, engagement_count = ?25, disengagement_count = ?26
-     WHERE dongle_id = ?1 AND log_id = ?2 AND ${FINGERPRINT_SQL} = ?21`,
-  ).bind(
-    dongleId,
-    logId,
-    f?.start_time_utc_millis ?? null,
-    f?.end_time_utc_millis ?? null,
-    f?.start_lat ?? null,
-    f?.start_lng ?? null,
-    f?.end_lat ?? null,
-    f?.end_lng ?? null,
-    f ? f.distance : null,
-    f ? f.maxqlog : -1,
-    f?.version ?? null,
-    f?.git_branch ?? null,
-    f?.git_commit ?? null,
-    f?.git_commit_date ?? null,
-    f?.git_dirty === null || f?.git_dirty === undefined ? null : f.git_dirty ? 1 : 0,
-    f?.git_remote ?? null,
-    f?.platform ?? null,
-    f?.make ?? null,
-    f?.vin ?? null,
-    f?.device_type ?? null,
-    fingerprint,
-    st?.engagedMs ?? null,
-    st?.alerts ?? null,
-    st?.userFlags ?? null,
-    st?.engagements ?? null,
-    st?.disengagements ?? null,
-  );
+  return db
+    .update(routes)
+    .set({
+      startTimeMs: f?.start_time_utc_millis ?? null,
+      endTimeMs: f?.end_time_utc_millis ?? null,
+      startLat: f?.start_lat ?? null,
+      startLng: f?.start_lng ?? null,
+      endLat: f?.end_lat ?? null,
+      endLng: f?.end_lng ?? null,
+      distanceMiles: f ? f.distance : null,
+      procqlog: f ? f.maxqlog : -1,
+      version: f?.version ?? null,
+      gitBranch: f?.git_branch ?? null,
+      gitCommit: f?.git_commit ?? null,
+      gitCommitDate: f?.git_commit_date ?? null,
+      gitDirty: f?.git_dirty ?? null,
+      gitRemote: f?.git_remote ?? null,
+      platform: f?.platform ?? null,
+      make: f?.make ?? null,
+      vin: f?.vin ?? null,
+      deviceType: f?.device_type ?? null,
+      engagedMs: st?.engagedMs ?? null,
+      alertCount: st?.alerts ?? null,
+      userFlagCount: st?.userFlags ?? null,
+      engagementCount: st?.engagements ?? null,
+      disengagementCount: st?.disengagements ?? null,
+    })
+    .where(
+      and(
+        eq(routes.dongleId, dongleId),
+        eq(routes.logId, logId),
+        sql`${fingerprintOf(db, dongleId, logId)} = ${fingerprint}`,
+      ),
+    );
 }
 
 /**
  * Every segment row of the route gets comma's times: start + 60 s·n, ending 60 s later, except the last
  * processed segment, which ends at the route's end (the lead's route views compute the same from the route row).
  */
-function segmentTimesUpdate(env: Env, dongleId: string, logId: string, f: RouteFields | null, fingerprint: string) {
+function segmentTimesUpdate(db: Db, dongleId: string, logId: string, f: RouteFields | null, fingerprint: string) {
   const start = f?.start_time_utc_millis ?? null;
+  const end = f?.end_time_utc_millis ?? null;
   const lastNumber = f && f.segment_numbers.length ? f.segment_numbers[f.segment_numbers.length - 1] : -1;
-  return env.DB.prepare(
-    `UPDATE segments SET
-       start_time_ms = CASE WHEN ?3 IS NULL THEN NULL ELSE ?3 + ?6 * number END,
-       end_time_ms = CASE WHEN ?3 IS NULL THEN NULL WHEN number = ?4 AND ?5 IS NOT NULL THEN ?5 ELSE ?3 + ?6 * (number + 1) END
-     WHERE dongle_id = ?1 AND log_id = ?2 AND ${FINGERPRINT_SQL} = ?7`,
-  ).bind(dongleId, logId, start, lastNumber, f?.end_time_utc_millis ?? null, SEGMENT_LENGTH_MS, fingerprint);
+  const fullEnd = sql`${start} + ${SEGMENT_LENGTH_MS} * (${segments.number} + 1)`;
+  return db
+    .update(segments)
+    .set(
+      start === null
+        ? { startTimeMs: null, endTimeMs: null }
+        : {
+            startTimeMs: sql`${start} + ${SEGMENT_LENGTH_MS} * ${segments.number}`,
+            endTimeMs:
+              end === null
+                ? fullEnd
+                : sql`CASE WHEN ${segments.number} = ${lastNumber} THEN ${end} ELSE ${fullEnd} END`,
+          },
+    )
+    .where(
+      and(
+        eq(segments.dongleId, dongleId),
+        eq(segments.logId, logId),
+        sql`${fingerprintOf(db, dongleId, logId)} = ${fingerprint}`,
+      ),
+    );
 }

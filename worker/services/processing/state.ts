@@ -3,7 +3,13 @@
  * is derived from its files in SQL (failed if any file failed, else pending if any is pending, else done), so it
  * is right whatever order the files are processed in and whichever consumer finished last.
  */
+import { and, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { type Db, database } from "../../db/client";
+import { fileProcessing, segments, uploadedFiles } from "../../db/schema";
 import type { UploadedFileMessage } from "../../queue/messages";
+
+export type Statement = BatchItem<"sqlite">;
 
 /** Keep reasons readable in lists and bounded in D1. */
 const MAX_REASON = 500;
@@ -13,67 +19,71 @@ export const reasonText = (e: unknown): string => {
 };
 
 export function fileStateStatements(
-  env: Env,
+  db: Db,
   msg: UploadedFileMessage,
   attempts: number,
   outcome: { state: "done"; info: unknown } | { state: "failed"; reason: string },
-) {
+): Statement[] {
   const failReason = outcome.state === "failed" ? outcome.reason : null;
-  const info = outcome.state === "done" ? JSON.stringify(outcome.info ?? {}) : null;
-  const stmts = [
-    env.DB.prepare("UPDATE uploaded_files SET state = ?1, fail_reason = ?2 WHERE key = ?3").bind(
-      outcome.state,
-      failReason,
-      msg.key,
-    ),
-    env.DB.prepare(
-      `INSERT INTO file_processing (key, info, attempts, last_error, processed_at) VALUES (?1, ?2, ?3, NULL, unixepoch())
-       ON CONFLICT (key) DO UPDATE SET info = excluded.info, attempts = excluded.attempts, last_error = NULL, processed_at = excluded.processed_at`,
-    ).bind(msg.key, info, attempts),
+  const info = outcome.state === "done" ? (outcome.info ?? {}) : null;
+  const processed = { info, attempts, lastError: null, processedAt: sql`unixepoch()` };
+  const stmts: Statement[] = [
+    db.update(uploadedFiles).set({ state: outcome.state, failReason }).where(eq(uploadedFiles.key, msg.key)),
+    db
+      .insert(fileProcessing)
+      .values({ key: msg.key, ...processed })
+      .onConflictDoUpdate({ target: fileProcessing.key, set: processed }),
   ];
   if (msg.logId !== null && msg.segment !== null)
-    stmts.push(segmentStateStatement(env, msg.dongleId, msg.logId, msg.segment));
+    stmts.push(segmentStateStatement(db, msg.dongleId, msg.logId, msg.segment));
   return stmts;
 }
 
-export function segmentStateStatement(env: Env, dongleId: string, logId: string, segment: number) {
-  const files =
-    "FROM uploaded_files f WHERE f.dongle_id = segments.dongle_id AND f.log_id = segments.log_id AND f.segment = segments.number";
-  return env.DB.prepare(
-    `UPDATE segments SET
-       state = CASE WHEN EXISTS (SELECT 1 ${files} AND f.state = 'failed') THEN 'failed'
-                    WHEN EXISTS (SELECT 1 ${files} AND f.state = 'pending') THEN 'pending'
-                    ELSE 'done' END,
-       fail_reason = (SELECT group_concat(f.file_name || ': ' || coalesce(f.fail_reason, 'failed'), '; ') ${files} AND f.state = 'failed'),
-       updated_at = unixepoch()
-     WHERE dongle_id = ?1 AND log_id = ?2 AND number = ?3`,
-  ).bind(dongleId, logId, segment);
+/** The files of the segment row being updated, in a correlated subquery. */
+const filesOfSegment = (state: "failed" | "pending") =>
+  sql`FROM ${uploadedFiles} WHERE ${uploadedFiles.dongleId} = ${segments.dongleId} AND ${uploadedFiles.logId} = ${segments.logId}
+      AND ${uploadedFiles.segment} = ${segments.number} AND ${uploadedFiles.state} = ${state}`;
+
+export function segmentStateStatement(db: Db, dongleId: string, logId: string, segment: number): Statement {
+  return db
+    .update(segments)
+    .set({
+      state: sql`CASE WHEN EXISTS (SELECT 1 ${filesOfSegment("failed")}) THEN 'failed'
+                      WHEN EXISTS (SELECT 1 ${filesOfSegment("pending")}) THEN 'pending' ELSE 'done' END`,
+      failReason: sql`(SELECT group_concat(${uploadedFiles.fileName} || ': ' || coalesce(${uploadedFiles.failReason}, 'failed'), '; ')
+                       ${filesOfSegment("failed")})`,
+      updatedAt: sql`unixepoch()`,
+    })
+    .where(and(eq(segments.dongleId, dongleId), eq(segments.logId, logId), eq(segments.number, segment)));
 }
 
 /** An unexpected error: the file stays pending (it will be retried); remember why for the dead-letter consumer. */
 export async function recordAttemptError(env: Env, key: string, attempts: number, err: unknown): Promise<void> {
-  await env.DB.prepare(
-    `INSERT INTO file_processing (key, attempts, last_error) VALUES (?1, ?2, ?3)
-     ON CONFLICT (key) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error`,
-  )
-    .bind(key, attempts, reasonText(err))
-    .run();
+  const attempt = { attempts, lastError: reasonText(err) };
+  await database(env)
+    .insert(fileProcessing)
+    .values({ key, ...attempt })
+    .onConflictDoUpdate({ target: fileProcessing.key, set: attempt });
 }
 
 /** Dead-lettered: every retry failed. Mark the file (and so its segment) failed with the last error seen. */
 export async function markDeadLettered(env: Env, msg: UploadedFileMessage): Promise<void> {
+  const db = database(env);
   // The dead-letter delivery counts its own attempts from 1: the main queue's count is the one we recorded.
-  const last = await env.DB.prepare("SELECT attempts, last_error FROM file_processing WHERE key = ?")
-    .bind(msg.key)
-    .first<{ attempts: number; last_error: string | null }>();
+  const last = await db
+    .select({ attempts: fileProcessing.attempts, lastError: fileProcessing.lastError })
+    .from(fileProcessing)
+    .where(eq(fileProcessing.key, msg.key))
+    .get();
   const tries = last?.attempts ? ` after ${last.attempts} attempts` : "";
-  const reason = `processing kept failing${tries}${last?.last_error ? `: ${last.last_error}` : ""}`;
-  const stmts = [
-    env.DB.prepare(
-      "UPDATE uploaded_files SET state = 'failed', fail_reason = ?1 WHERE key = ?2 AND state = 'pending'",
-    ).bind(reasonText(reason), msg.key),
+  const reason = `processing kept failing${tries}${last?.lastError ? `: ${last.lastError}` : ""}`;
+  const stmts: [Statement, ...Statement[]] = [
+    db
+      .update(uploadedFiles)
+      .set({ state: "failed", failReason: reasonText(reason) })
+      .where(and(eq(uploadedFiles.key, msg.key), eq(uploadedFiles.state, "pending"))),
   ];
   if (msg.logId !== null && msg.segment !== null)
-    stmts.push(segmentStateStatement(env, msg.dongleId, msg.logId, msg.segment));
-  await env.DB.batch(stmts);
+    stmts.push(segmentStateStatement(db, msg.dongleId, msg.logId, msg.segment));
+  await db.batch(stmts);
 }
