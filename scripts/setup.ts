@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     console.log = (
       (log) =>
       (...args: unknown[]) => {
-        if (typeof args[0] === "string" && /^\s*\d+\. |^\s+# /.test(args[0])) log(...args);
+        if (typeof args[0] === "string" && /^\s*\d+\. |^\s+[#→] /.test(args[0])) log(...args);
       }
     )(console.log);
   }

@@ -80,7 +80,7 @@ export async function ensureDatabase(ctx: SetupContext): Promise<void> {
   const index = entries.findIndex((d) => d.database_name === database);
   ctx.config.set(["d1_databases", index, "database_id"], id);
   ctx.config.save();
-  console.log(`  database_id ${id} → ${path.basename(ctx.config.file)}`);
+  console.log(`     → ${path.basename(ctx.config.file)}: d1_databases[DB].database_id = ${id}`);
   ctx.state.done("d1", id);
 }
 
@@ -248,7 +248,12 @@ export function writeDomain(ctx: SetupContext, domain: string | null): void {
     ctx.config.set(["vars", "PUBLIC_URL"], "");
   }
   ctx.config.save();
-  console.log(`  routes, workers_dev, vars.PUBLIC_URL → ${path.basename(ctx.config.file)}`);
+  console.log(
+    `     → ${path.basename(ctx.config.file)}: ` +
+      (domain
+        ? `routes = [{ pattern: "${domain}", custom_domain: true }], workers_dev = false, vars.PUBLIC_URL = "https://${domain}"`
+        : `no routes, workers_dev = true, vars.PUBLIC_URL = ""`),
+  );
 }
 
 function gitCommit(dir: string): string {
@@ -296,7 +301,9 @@ export async function ensureFirstAdmin(ctx: SetupContext): Promise<void> {
     const claim = claimLinkSql();
     // Only the token's hash is in this SQL; the token itself is printed once, below, and stored nowhere.
     await ctx.wrangler.run(["d1", "execute", "DB", "--remote", "--command", claim.sql], {
-      note: "a one-time claim invite (role admin, 24 h); only the token's SHA-256 is stored",
+      note:
+        "a one-time claim invite (role admin, 24 h); only the token's SHA-256 is stored. In a terminal without " +
+        "--claim-link, setup asks for the admin's email and password instead and runs d1 execute --file <private temp file>",
     });
     ctx.result.admin = `claim link (one use, valid 24 h): ${ctx.result.url ?? "https://<host>"}${claim.path}`;
     ctx.state.done("admin", "claim-link");

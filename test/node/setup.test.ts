@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "jsonc-parser";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { verifyPassword } from "../../worker/lib/passwords";
+import { adminAccountSql, adminInputProblem } from "../../scripts/setup/first-admin";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const FAKE_BIN = path.join(ROOT, "test/node/fake-wrangler");
@@ -237,5 +239,27 @@ describe("npm run setup", () => {
     expect(run.stdout).toContain("export API_HOST=https://edge-connect.owner.workers.dev");
     expect(run.stdout).toContain("export ATHENA_HOST=wss://edge-connect.owner.workers.dev");
     expect(run.stdout).toMatch(/https:\/\/edge-connect\.owner\.workers\.dev\/claim\/[0-9a-f]{64}/);
+  });
+});
+
+describe("first admin account SQL", () => {
+  it("stores a hash the Worker's sign-in accepts, an admin role and an audit event without the email", async () => {
+    const { id, sql } = await adminAccountSql("Owner@Example.com", "Correct-Horse-9-Battery");
+    const values = /INSERT INTO users .* VALUES \('([0-9a-f]{16})', '([^']+)', NULL, '([^']+)', 'admin', \d+\);/.exec(
+      sql,
+    );
+    expect(values?.[1]).toBe(id);
+    expect(values?.[2]).toBe("owner@example.com");
+    expect(await verifyPassword("Correct-Horse-9-Battery", values![3])).toBe(true);
+    expect(await verifyPassword("Correct-Horse-9-Batterz", values![3])).toBe(false);
+    const audit = sql.split("\n")[1];
+    expect(audit).toContain("'account.created'");
+    expect(audit).not.toContain("example.com");
+  });
+
+  it("refuses what registration refuses", () => {
+    expect(adminInputProblem("not-an-email", "Correct-Horse-9-Battery")).toMatch(/email/);
+    expect(adminInputProblem("owner@example.com", "short")).toMatch(/12 characters/);
+    expect(adminInputProblem("owner@example.com", "Correct-Horse-9-Battery")).toBeNull();
   });
 });
