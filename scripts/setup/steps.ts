@@ -115,7 +115,7 @@ export async function ensureQueues(ctx: SetupContext): Promise<void> {
 }
 
 /**
- * Secrets are set once: rotating JWT_SECRET signs every user out and rotating URL_SIGNING_SECRET breaks share links
+ * Secrets are set once: rotating JWT_SECRET invalidates every access token and rotating URL_SIGNING_SECRET breaks share links
  * and pending upload URLs, so a re-run keeps them unless --rotate-secrets. Values go through stdin only.
  */
 export async function ensureSecrets(ctx: SetupContext): Promise<void> {
@@ -286,7 +286,9 @@ const database_placeholder = (ctx: SetupContext) =>
 
 export async function ensureFirstAdmin(ctx: SetupContext): Promise<void> {
   log("First administrator");
-  if (ctx.state.get("admin")) return skip("done earlier");
+  const earlier = ctx.state.get<string>("admin");
+  // A lost or expired claim link: `--claim-link` again makes a new one as long as nobody has claimed the server.
+  if (earlier && !(earlier === "claim-link" && ctx.opts.claimLink)) return skip(`done earlier (${earlier})`);
   const count = await ctx.wrangler.run(["d1", "execute", "DB", "--remote", "--json", "--command", ADMIN_COUNT_SQL], {
     note: "does the server have an administrator already?",
   });

@@ -145,6 +145,19 @@ describe("npm run setup", () => {
     expect(calls().map(label)).toEqual(["whoami --json", "deploy --var"]);
     expect(again.stdout).toContain("export API_HOST=https://connect.example.com");
 
+    // Nobody claimed the server yet: --claim-link makes a new link and revokes the earlier ones.
+    clearCalls();
+    const reclaim = setup(["--claim-link"]);
+    expect(reclaim.code, reclaim.all).toBe(0);
+    expect(calls().map(label).slice(-2)).toEqual([
+      "d1 execute DB --remote --json --command",
+      "d1 execute DB --remote --command",
+    ]);
+    expect(reclaim.stdout).toMatch(/https:\/\/connect\.example\.com\/claim\/[0-9a-f]{64}/);
+    expect(account().sql.at(-1)).toMatch(
+      /^UPDATE invites SET revoked_at = \d+ WHERE role = 'admin' AND created_by IS NULL AND used_at IS NULL/,
+    );
+
     // Without the state file (another clone): everything is looked up, nothing is created, secrets are kept.
     rmSync(path.join(project, ".wrangler/setup-state.json"));
     clearCalls();
