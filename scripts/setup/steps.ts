@@ -226,6 +226,9 @@ export async function chooseDomain(ctx: SetupContext): Promise<string | null> {
   if (ctx.opts.domain !== undefined) return ctx.opts.domain;
   const configured = configuredDomain(ctx.config.value);
   if (configured) return configured;
+  // The config lost its routes (e.g. reset by a `git pull`): the choice of the last run still stands.
+  const remembered = ctx.state.get<string | null>("domain");
+  if (remembered !== undefined) return remembered;
   if (ctx.opts.dryRun) return "connect.example.com";
   if (!interactive()) throw new Error("Pass --domain connect.example.com (a zone on this account) or --no-domain.");
   const answer = await ask(
@@ -248,6 +251,7 @@ export function writeDomain(ctx: SetupContext, domain: string | null): void {
     ctx.config.set(["vars", "PUBLIC_URL"], "");
   }
   ctx.config.save();
+  ctx.state.done("domain", domain);
   console.log(
     `     → ${path.basename(ctx.config.file)}: ` +
       (domain

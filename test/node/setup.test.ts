@@ -90,7 +90,7 @@ const FIRST_RUN = [
 ];
 
 describe("npm run setup", () => {
-  it("goes from nothing to a deployed server, writing ids and domain into the config in place", () => {
+  it("goes from nothing to a deployed server, writing ids and domain into the config in place, secrets unseen", () => {
     const run = setup(["--domain", "connect.example.com"]);
     expect(run.code, run.all).toBe(0);
     expect(calls().map(label)).toEqual(FIRST_RUN);
@@ -132,6 +132,25 @@ describe("npm run setup", () => {
 
     expect(run.stdout).toContain("export API_HOST=https://connect.example.com");
     expect(run.stdout).toContain("export ATHENA_HOST=wss://connect.example.com");
+
+    // The secrets went through stdin only: not in argv, output, config or state file.
+    const secrets = Object.values(account().secrets) as string[];
+    expect(secrets).toHaveLength(2);
+    const puts = calls().filter((c) => c.argv[0] === "secret" && c.argv[1] === "put");
+    expect(puts.map((c) => [c.argv, c.stdinLength])).toEqual([
+      [["secret", "put", "JWT_SECRET"], 64],
+      [["secret", "put", "URL_SIGNING_SECRET"], 64],
+    ]);
+    const everywhere = [
+      run.all,
+      readFileSync(path.join(fakeState, "calls.jsonl"), "utf8"),
+      configText(),
+      readFileSync(path.join(project, ".wrangler/setup-state.json"), "utf8"),
+    ].join("\n");
+    for (const secret of secrets) {
+      expect(secret).toMatch(/^[0-9a-f]{64}$/);
+      expect(everywhere).not.toContain(secret);
+    }
   });
 
   it("creates nothing new when run again, with or without its state file", () => {
@@ -157,6 +176,15 @@ describe("npm run setup", () => {
     expect(account().sql.at(-1)).toMatch(
       /^UPDATE invites SET revoked_at = \d+ WHERE role = 'admin' AND created_by IS NULL AND used_at IS NULL/,
     );
+
+    // The config reset to the repository's (e.g. by git): ids and domain come back from the account and the state.
+    cpSync(path.join(ROOT, "wrangler.jsonc"), path.join(project, "wrangler.jsonc"));
+    clearCalls();
+    const reset = setup([]);
+    expect(reset.code, reset.all).toBe(0);
+    expect(calls().map(label)).toEqual(["whoami --json", "d1 list --json", "deploy --var"]);
+    expect(config().d1_databases[0].database_id).toBe(before.databases[0].uuid);
+    expect(config().routes).toEqual([{ pattern: "connect.example.com", custom_domain: true }]);
 
     // Without the state file (another clone): everything is looked up, nothing is created, secrets are kept.
     rmSync(path.join(project, ".wrangler/setup-state.json"));
@@ -219,28 +247,6 @@ describe("npm run setup", () => {
     calls().forEach((c, i) => {
       for (const word of label(c).split(" ")) expect(planned[i]).toContain(word);
     });
-  });
-
-  it("never prints the secrets or passes them in argv", () => {
-    const run = setup(["--domain", "connect.example.com"]);
-    expect(run.code, run.all).toBe(0);
-    const secrets = Object.values(account().secrets) as string[];
-    expect(secrets).toHaveLength(2);
-    const puts = calls().filter((c) => c.argv[0] === "secret" && c.argv[1] === "put");
-    expect(puts.map((c) => [c.argv, c.stdinLength])).toEqual([
-      [["secret", "put", "JWT_SECRET"], 64],
-      [["secret", "put", "URL_SIGNING_SECRET"], 64],
-    ]);
-    const everywhere = [
-      run.all,
-      readFileSync(path.join(fakeState, "calls.jsonl"), "utf8"),
-      configText(),
-      readFileSync(path.join(project, ".wrangler/setup-state.json"), "utf8"),
-    ].join("\n");
-    for (const secret of secrets) {
-      expect(secret).toMatch(/^[0-9a-f]{64}$/);
-      expect(everywhere).not.toContain(secret);
-    }
   });
 
   it("--no-domain deploys on workers.dev and prints that URL for the devices", () => {
