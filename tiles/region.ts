@@ -11,12 +11,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { FetchSource, PMTiles } from "pmtiles";
-import { ConfigFile } from "../scripts/setup/config";
-import { run } from "../scripts/lib";
+import { ConfigFile, resourceNames } from "../scripts/setup/config";
+import { findWrangler, RealWrangler } from "../scripts/setup/wrangler";
 import { placeBbox } from "./lib/place-bbox";
 import { type Bbox, extractRegion, parseBbox } from "./lib/region-extract";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
+/** `wrangler r2 object put` refuses larger files; beyond it use an S3 client (multipart) against R2. */
+const WRANGLER_MAX_BYTES = 300 * 1024 * 1024;
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -92,19 +94,35 @@ async function main() {
   );
 
   if (values["no-upload"]) return;
-  // tiles/upload.ts checks the archive and knows wrangler's size limit (and the S3 route beyond it).
-  run("npx", ["tsx", "tiles/upload.ts", out, "--key", key, ...(values.local ? ["--local"] : [])]);
+  const configFile = path.resolve(values.config ?? path.join(ROOT, "wrangler.jsonc"));
+  const config = new ConfigFile(configFile, true);
+  const { bucket } = resourceNames(config.value);
+  if (result.archive.length > WRANGLER_MAX_BYTES) {
+    throw new Error(
+      `${(result.archive.length / 1024 / 1024).toFixed(0)} MiB is over wrangler's 300 MiB upload limit: lower --maxzoom, ` +
+        `or upload it with an S3 client, e.g. rclone copyto ${out} r2:${bucket}/${key}`,
+    );
+  }
+  const dir = path.dirname(configFile);
+  const configArgs = configFile === path.join(dir, "wrangler.jsonc") ? [] : ["--config", configFile];
+  const wrangler = new RealWrangler(findWrangler(dir), dir, configArgs);
+  const where = values.local ? "--local" : "--remote";
+  await wrangler.run(
+    ["r2", "object", "put", `${bucket}/${key}`, "--file", out, "--content-type", "application/vnd.pmtiles", where],
+    { echo: true },
+  );
+  console.log(`Uploaded to ${values.local ? "local" : "remote"} R2 ${bucket}/${key}.`);
   if (values.use) {
-    const config = new ConfigFile(path.resolve(values.config ?? path.join(ROOT, "wrangler.jsonc")), true);
     config.set(["vars", "MAP_ARCHIVE_KEY"], key);
     config.save();
     console.log(
-      `MAP_ARCHIVE_KEY = "${key}" in ${path.basename(config.file)}: deploy to use it (npm run setup, or npm run dev locally).`,
+      `MAP_ARCHIVE_KEY = "${key}" in ${path.basename(configFile)}: deploy to use it (npm run setup, or npm run dev locally).`,
     );
-  } else
+  } else {
     console.log(
       `To serve it: set vars.MAP_ARCHIVE_KEY = "${key}" in wrangler.jsonc (or re-run with --use) and deploy.`,
     );
+  }
 }
 
 main().catch((err: unknown) => {

@@ -3,11 +3,12 @@
  * tiles that touch the box, has a valid header, and was read with range requests only (far less than the file).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parse } from "jsonc-parser";
 import { bytesToHeader, Compression, FetchSource, PMTiles, type Source } from "pmtiles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PmCompression, writePmtiles } from "../../tiles/lib/pmtiles-writer";
@@ -127,8 +128,11 @@ describe("maps:region", () => {
     expect(((await out.getMetadata()) as { attribution: string }).attribution).toBe("© test");
   });
 
-  it("the CLI takes a place name from the embedded index and writes the archive", async () => {
+  it("the CLI takes a place name from the embedded index, uploads the archive and points MAP_ARCHIVE_KEY at it", async () => {
     const outFile = path.join(dir, "zurich.pmtiles");
+    const configFile = path.join(dir, "wrangler.jsonc");
+    cpSync(path.join(ROOT, "wrangler.jsonc"), configFile);
+    const fakeState = mkdtempSync(path.join(dir, "account-"));
     // Asynchronous: the HTTP server answering the CLI runs in this process.
     const child = spawn(
       path.join(ROOT, "node_modules/.bin/tsx"),
@@ -143,9 +147,18 @@ describe("maps:region", () => {
         url,
         "--out",
         outFile,
-        "--no-upload",
+        "--config",
+        configFile,
+        "--use",
       ],
-      { cwd: ROOT },
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          PATH: `${path.join(ROOT, "test/node/fake-wrangler")}${path.delimiter}${process.env.PATH}`,
+          FAKE_WRANGLER_STATE: fakeState,
+        },
+      },
     );
     let output = "";
     child.stdout.on("data", (d) => (output += d));
@@ -153,11 +166,36 @@ describe("maps:region", () => {
     const code = await new Promise((r) => child.on("close", r));
     expect(code, output).toBe(0);
     expect(output).toMatch(/Z(u|ü)rich, Switzerland/);
-    const header = bytesToHeader(readFileSync(outFile).slice(0, 127).buffer);
+    const archive = readFileSync(outFile);
+    const header = bytesToHeader(archive.slice(0, 127).buffer);
     expect(header.maxZoom).toBe(5);
     // A 60 km box around Zurich (47.37 N, 8.54 E).
     expect(header.minLon).toBeCloseTo(8.54 - 30 / (111.32 * Math.cos((47.37 * Math.PI) / 180)), 1);
     expect(header.maxLat).toBeCloseTo(47.37 + 30 / 111.32, 1);
     expect(header.numAddressedTiles).toBeGreaterThan(5);
+
+    const calls = readFileSync(path.join(fakeState, "calls.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    // wrangler runs in the config's directory, where it finds wrangler.jsonc by itself.
+    expect(calls.map((c) => c.argv)).toEqual([
+      [
+        "r2",
+        "object",
+        "put",
+        "edge-connect-media/maps/zurich.pmtiles",
+        "--file",
+        outFile,
+        "--content-type",
+        "application/vnd.pmtiles",
+        "--remote",
+      ],
+    ]);
+    const account = JSON.parse(readFileSync(path.join(fakeState, "account.json"), "utf8"));
+    expect(account.objects["edge-connect-media/maps/zurich.pmtiles"]).toBe(archive.length);
+    const configText = readFileSync(configFile, "utf8");
+    expect(parse(configText).vars.MAP_ARCHIVE_KEY).toBe("maps/zurich.pmtiles");
+    expect(configText).toContain("// R2 key (in MEDIA) of the basemap PMTiles archive");
   });
 });
