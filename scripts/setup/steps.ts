@@ -35,6 +35,13 @@ export interface SetupContext {
 export const SECRETS = ["JWT_SECRET", "URL_SIGNING_SECRET"] as const;
 export const MAP_KEY_DEFAULT = "maps/world.pmtiles";
 
+/** The JSON a wrangler command printed, skipping any banner or notice lines before it. */
+export function jsonOutput(stdout: string): unknown {
+  const start = stdout.search(/^[[{]/m);
+  if (start < 0) throw new Error(`wrangler printed no JSON: ${stdout.trim().slice(0, 200)}`);
+  return JSON.parse(stdout.slice(start));
+}
+
 const log = (text: string) => console.log(`\n▸ ${text}`);
 const skip = (text: string) => console.log(`  ✓ ${text}`);
 
@@ -46,7 +53,7 @@ export async function checkLogin(ctx: SetupContext): Promise<void> {
   });
   let who: { loggedIn?: boolean; email?: string; accounts?: { id: string; name: string }[] } = {};
   try {
-    who = JSON.parse(res.stdout);
+    who = jsonOutput(res.stdout) as typeof who;
   } catch {
     /* not JSON: not logged in */
   }
@@ -69,7 +76,7 @@ export async function ensureDatabase(ctx: SetupContext): Promise<void> {
   const recorded = ctx.state.get<string>("d1");
   if (recorded && recorded === databaseId) return skip(`database_id ${databaseId}`);
   const list = await ctx.wrangler.run(["d1", "list", "--json"], { note: "is the database there already?" });
-  const found = (JSON.parse(list.stdout || "[]") as { uuid: string; name: string }[]).find((d) => d.name === database);
+  const found = (jsonOutput(list.stdout) as { uuid: string; name: string }[]).find((d) => d.name === database);
   let id = found?.uuid;
   if (!id) {
     const created = await ctx.wrangler.run(["d1", "create", database], { note: "only when the list lacks it" });
@@ -130,7 +137,7 @@ export async function ensureSecrets(ctx: SetupContext): Promise<void> {
       note: "which secrets does the Worker already have? (kept, not rotated)",
     });
     try {
-      present = (JSON.parse(list.stdout) as { name: string }[]).map((s) => s.name);
+      present = (jsonOutput(list.stdout) as { name: string }[]).map((s) => s.name);
     } catch {
       present = [];
     }
@@ -296,7 +303,7 @@ export async function ensureFirstAdmin(ctx: SetupContext): Promise<void> {
   const count = await ctx.wrangler.run(["d1", "execute", "DB", "--remote", "--json", "--command", ADMIN_COUNT_SQL], {
     note: "does the server have an administrator already?",
   });
-  const n = Number((JSON.parse(count.stdout || "[]") as { results?: { n: number }[] }[])[0]?.results?.[0]?.n ?? 0);
+  const n = Number((jsonOutput(count.stdout) as { results?: { n: number }[] }[])[0]?.results?.[0]?.n ?? 0);
   if (n > 0) {
     ctx.state.done("admin", "existing");
     ctx.result.admin = "an administrator already exists (nothing created)";

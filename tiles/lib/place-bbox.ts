@@ -22,7 +22,9 @@ function countryBbox(name: string): Bbox | null {
   const topo = require("world-atlas/countries-50m.json") as Topology<{
     countries: GeometryCollection<{ name: string }>;
   }>;
-  const geo = topo.objects.countries.geometries.find((g) => g.properties?.name.toLowerCase() === name.toLowerCase());
+  const geo = topo.objects.countries.geometries.find(
+    (g) => (g.properties as { name?: string } | undefined)?.name?.toLowerCase() === name.toLowerCase(),
+  );
   if (!geo) return null;
   const f = feature(topo, geo) as unknown as { geometry: Polygon | MultiPolygon };
   const polygons = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates;
