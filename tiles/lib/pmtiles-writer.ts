@@ -22,7 +22,7 @@ export interface TileInput {
   z: number;
   x: number;
   y: number;
-  /** Tile bytes as the client will see them once decoded (e.g. an uncompressed MVT). */
+  /** Tile bytes as the client will see them once decoded (e.g. an uncompressed MVT), unless `precompressed`. */
   data: Uint8Array;
 }
 
@@ -35,6 +35,8 @@ export interface WriteOptions {
   /** [lon, lat, zoom]; defaults to the middle of the bounds at the minimum zoom. */
   center?: [number, number, number];
   metadata?: Record<string, unknown>;
+  /** Tile bytes are already compressed with `tileCompression` (copied from another archive): store them as given. */
+  precompressed?: boolean;
 }
 
 interface DirEntry {
@@ -65,7 +67,7 @@ export async function writePmtiles(tiles: TileInput[], opts: WriteOptions = {}):
   const entries: DirEntry[] = [];
   let dataLength = 0;
   for (const t of sorted) {
-    const body = tileCompression === PmCompression.Gzip ? await gzip(t.data) : t.data;
+    const body = tileCompression === PmCompression.Gzip && !opts.precompressed ? await gzip(t.data) : t.data;
     const hash = await digest(body);
     let stored = seen.get(hash);
     if (!stored) {
