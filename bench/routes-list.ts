@@ -13,7 +13,7 @@
  * Env: ROUTES, CONCURRENCY, REQUESTS, THINK_MS, THINK_RUN_MS.
  * Indexes that serve these queries: routes(dongle_id, start_time_ms), routes(dongle_id, create_time) and
  * segments(dongle_id, log_id, number); test/route-list-plans.test.ts checks every list shape seeks them in order.
- * Each list is one prepared statement (services/route-lists.ts) that also reads the caller's user, device and share.
+ * Each list is one prepared statement (services/drives/lists.ts) that also reads the caller's user, device and share.
  * The last block reads each list against GET /v1/me/ measured in the same run: what the list adds to the cheapest
  * authenticated D1 request, which is the part this code controls.
  */

@@ -2,14 +2,14 @@
  * Adoption of a device that carries a dongle id comma issued (it never calls our pilotauth, so we do not know its
  * key). Proof of possession: we ask the connected device for `getPublicKey` and check that the handshake JWT it
  * connected with is signed by that key and names this dongle. Only then is it recorded as pending; an admin
- * approves or rejects it (worker/services/adoption.ts). Anyone can claim an unseen dongle id, hence the admin.
+ * approves or rejects it (worker/services/devices/adoption.ts). Anyone can claim an unseen dongle id, hence the admin.
  */
 import { eq } from "drizzle-orm";
 import { database } from "../worker/db/client";
 import { pendingDevices } from "../worker/db/schema";
 import { DeviceJwtError, verifyDeviceJwt } from "../worker/protocol/device-jwt";
 import { InvalidPublicKeyError, parseDevicePublicKey } from "../worker/protocol/device-keys";
-import { normalisePem } from "../worker/services/registration";
+import { normalisePem } from "../worker/services/devices/registration";
 import type { CallResult } from "./relay";
 
 export const GET_PUBLIC_KEY_TIMEOUT_MS = 30_000;

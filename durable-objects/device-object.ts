@@ -2,7 +2,7 @@
  * One Durable Object per dongle (binding DEVICE, SQLite-backed): holds the device's hibernating athena socket
  * and the browsers watching it, keeps the device connected, relays JSON-RPC to it, queues calls while it is
  * offline and answers its own calls. The Worker authenticates everyone before forwarding here
- * (worker/routes/athena.ts); the role it decided arrives in internal headers no client can reach.
+ * (worker/api/athena.ts); the role it decided arrives in internal headers no client can reach.
  *
  * Nothing that must survive lives only in memory: socket state is in attachments, queue/timers/log index in
  * SQLite. The only in-memory state is the waiters of calls in flight, whose callers keep the object awake.

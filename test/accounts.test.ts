@@ -148,7 +148,7 @@ describe("accounts", () => {
   });
 
   it("closes registration when ENABLE_REGISTRATION is false", async () => {
-    const { registerUser } = await import("../worker/services/accounts");
+    const { registerUser } = await import("../worker/services/accounts/accounts");
     const { database } = await import("../worker/db/client");
     await expect(
       registerUser({ ...env, ENABLE_REGISTRATION: "false" }, database(env), {

@@ -4,7 +4,7 @@
  * track, events and video, dated when the caller asked.
  */
 import { describe, expect, it } from "vitest";
-import { derivedKey } from "../worker/services/route-views";
+import { derivedKey } from "../worker/services/drives/views";
 import { syntheticDriveFiles } from "./device-sim/drive-files";
 import { newRouteName, uploadOrder } from "./device-sim/route";
 import { r2Json, routeRow, segmentRows, simDevice, uploadAndSettle } from "./processing-helpers";

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FONT_FILES } from "../tiles/fonts";
 import { writePmtiles } from "../tiles/lib/pmtiles-writer";
 import { buildVectorTiles } from "../tiles/lib/vector-tiles";
-import { DEFAULT_MAP_ARCHIVE_KEY } from "../worker/services/map-config";
+import { DEFAULT_MAP_ARCHIVE_KEY } from "../worker/services/maps/config";
 import { createUser, ORIGIN, workerFetch, type TestUser } from "./helpers";
 
 const PARIS: [number, number] = [2.3522, 48.8566];

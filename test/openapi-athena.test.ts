@@ -1,5 +1,5 @@
 /**
- * The athena routes are plain Hono routes, documented separately (worker/routes/athena-openapi.ts): nothing ties
+ * The athena routes are plain Hono routes, documented separately (worker/api/athena-openapi.ts): nothing ties
  * the document to the handlers at run time, so this checks both ends. The document must list every operation
  * with its status codes, and real answers must parse with the very schemas the document was generated from
  * (strictly: a field the handlers return but the document does not mention fails too).
@@ -14,7 +14,7 @@ import {
   PendingDevice,
   QueuedCall,
   QueuedCallStatus,
-} from "../worker/routes/athena-schemas";
+} from "../worker/api/athena-schemas";
 import { adminFirst, connectedDevice, pairedOwner, relay, simAthena, waitFor } from "./athena-helpers";
 import { newDevice, registeredDevice, workerFetch, type TestUser } from "./helpers";
 

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { derivedKey } from "../worker/services/route-views";
+import { derivedKey } from "../worker/services/drives/views";
 import { r2Json, routeRow, segmentRows, simDevice, uploadAndSettle } from "./processing-helpers";
 
 const ROUTE_DIR = "asius-0000002c--d68dde99ca";

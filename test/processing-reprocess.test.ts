@@ -1,7 +1,7 @@
 /** POST /api/v1/admin/routes/{fullname}/reprocess: rebuilds a route's derived files and rows from what is in R2. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { derivedKey } from "../worker/services/route-views";
+import { derivedKey } from "../worker/services/drives/views";
 import { newRouteName } from "./device-sim/route";
 import { qcameraTs } from "./fixtures/log-fixtures.generated";
 import { createUser, workerFetch } from "./helpers";

@@ -7,14 +7,14 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../worker";
-import type { UploadedFileMessage, UploadQueueMessage } from "../worker/queue/messages";
+import type { UploadedFileMessage, UploadQueueMessage } from "../worker/protocol/queue-messages";
 import { retryDelaySeconds } from "../worker/queue/upload-consumer";
 import {
   aggregateRows,
   readProcessedSegments,
   writeRouteAggregate,
 } from "../worker/services/processing/route-aggregate";
-import { derivedKey } from "../worker/services/route-views";
+import { derivedKey } from "../worker/services/drives/views";
 import { newRouteName } from "./device-sim/route";
 import { qcameraTs } from "./fixtures/log-fixtures.generated";
 import {

@@ -1,12 +1,12 @@
 /**
- * The drive lists are prepared statements (services/route-lists.ts); with 10 000 drives on a device their cost is
+ * The drive lists are prepared statements (services/drives/lists.ts); with 10 000 drives on a device their cost is
  * whether SQLite walks the (dongle_id, start_time_ms | create_time) index in list order. These plans are checked for
  * every shape a list can take: the page seeks an index of routes and never sorts (only the outer ≤ limit rows are).
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../worker/db/client";
-import { type DriveFilters, type DriveOrder, drivePageStatement } from "../worker/services/route-lists";
+import { type DriveFilters, type DriveOrder, drivePageStatement } from "../worker/services/drives/lists";
 
 interface PlanRow {
   id: number;

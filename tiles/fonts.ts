@@ -1,6 +1,6 @@
 /**
  * Which font files the map style declares in `font-faces`, shared by tiles/build-styles.ts (writes the style) and
- * the test that checks the Worker serves every one (worker/services/map-fonts.ts imports the same files).
+ * the test that checks the Worker serves every one (worker/services/maps/fonts.ts imports the same files).
  * The three names are the ones @protomaps/basemaps puts in `text-font`. Files come from @fontsource/noto-sans
  * (OFL-1.1); each subset is its own small woff2 and MapLibre downloads one only when a label needs its range.
  */

@@ -5,16 +5,16 @@ import type { AppEnv } from "./http/app-env";
 import { identify } from "./http/auth";
 import { corsForApps } from "./http/cors";
 import { renderError } from "./http/errors";
-import { commaProfileRoutes } from "./routes/accounts";
-import { commaDevices } from "./routes/comma-devices";
-import { commaRoutes } from "./routes/comma-routes";
-import { apiV1 } from "./routes/api-v1";
-import { athenaRoutes } from "./routes/athena";
-import { deviceHttp } from "./routes/device-http";
-import { mapRoutes } from "./routes/maps";
-import { pairingRoutes } from "./routes/pairing";
-import { signinRoutes } from "./routes/signin";
-import { uploadRoutes } from "./routes/uploads";
+import { commaProfileRoutes } from "./api/accounts";
+import { commaDevices } from "./api/comma-devices";
+import { commaRoutes } from "./api/comma-drives";
+import { apiV1 } from "./api/v1";
+import { athenaRoutes } from "./api/athena";
+import { deviceHttp } from "./api/device-http";
+import { mapRoutes } from "./api/maps";
+import { pairingRoutes } from "./api/pairing";
+import { signinRoutes } from "./api/signin";
+import { uploadRoutes } from "./api/uploads";
 
 export const app = new Hono<AppEnv>({ strict: false });
 

@@ -1,5 +1,5 @@
 import { app } from "./app";
-import type { UploadQueueMessage } from "./queue/messages";
+import type { UploadQueueMessage } from "./protocol/queue-messages";
 import { handleUploadQueue } from "./queue/upload-consumer";
 import { runScheduled } from "./services/maintenance";
 

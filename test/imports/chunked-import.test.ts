@@ -1,7 +1,7 @@
 /** Resumable chunked imports (/api/v1/upload/*): the chunk plan and whole imports against real R2 multipart uploads, D1 and the upload queue. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_CHUNK_SIZE, MAX_PARTS, MIN_PART_SIZE, planChunks } from "../../worker/services/import-plan";
+import { MAX_CHUNK_SIZE, MAX_PARTS, MIN_PART_SIZE, planChunks } from "../../worker/services/imports/plan";
 import { newRouteName } from "../device-sim/route";
 import {
   MiB,

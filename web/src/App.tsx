@@ -35,7 +35,7 @@ const Pair = lazy(page(() => import("./pages/Pair")));
 const Settings = lazy(page(() => import("./pages/Settings")));
 const NotFound = lazy(page(() => import("./pages/NotFound")));
 
-// Not /login: the server answers GET /login itself (the sign-in page for comma's web apps, routes/signin.ts).
+// Not /login: the server answers GET /login itself (the sign-in page for comma's web apps, api/signin.ts).
 const BARE = new Set(["/signin", "/signup"]);
 
 function Root(props: RouteSectionProps): JSX.Element {

@@ -307,7 +307,7 @@ export const fileProcessing = sqliteTable("file_processing", {
 });
 
 /**
- * Resumable manual imports (worker/services/imports.ts): one row per R2 multipart upload of a file a user copied
+ * Resumable manual imports (worker/services/imports/imports.ts): one row per R2 multipart upload of a file a user copied
  * off a device. Parts land under a staging key and reach the file's real key only after the SHA-256 check.
  * No foreign keys to devices/users: rows are short-lived bookkeeping (the cron drops them after `expires_at`)
  * and must never block deleting a device or an account; access is re-checked on every request anyway.

@@ -10,8 +10,8 @@ import { type Db, prepared } from "../db/client";
 import { devices, users } from "../db/schema";
 import { DeviceJwtError, peekDeviceClaims, verifyDeviceJwt } from "../protocol/device-jwt";
 import { accountGone } from "../services/access";
-import { verifyAccessToken } from "../services/user-tokens";
-import { touchDevice } from "../services/devices";
+import { verifyAccessToken } from "../services/accounts/user-tokens";
+import { touchDevice } from "../services/devices/devices";
 import type { AppEnv, Caller, DeviceRow, Principal, UserCaller, UserRow } from "./app-env";
 import { forbidden, unauthorized } from "./errors";
 
@@ -86,7 +86,7 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | 
  * Handlers that read the signed-in user's row in the same D1 statement as their own data (the route lists: one round
  * trip instead of two, which is a third of their cost on local D1). For them `identify` verifies the access token
  * but leaves the row to the handler, which gets the caller from `callerOf` and must pass it to a loader that
- * checks the row (services/route-lists.ts listDeviceDrives / listMyDrives, services/access.ts loadUserWith).
+ * checks the row (services/drives/lists.ts listDeviceDrives / listMyDrives, services/access.ts loadUserWith).
  */
 const identityBatchingHandlers = new WeakSet<object>();
 

@@ -1,5 +1,5 @@
 import { cors } from "hono/cors";
-import { allowedOrigins } from "../services/app-signin";
+import { allowedOrigins } from "../services/accounts/app-signin";
 
 /**
  * CORS for the configured web app origins (ALLOWED_ORIGINS) on every route, preflight included. comma's apps

@@ -1,7 +1,7 @@
 /**
- * Consumer of UPLOAD_QUEUE (and its dead-letter queue). Two message types (queue/messages.ts):
+ * Consumer of UPLOAD_QUEUE (and its dead-letter queue). Two message types (protocol/queue-messages.ts):
  *   - "file": an uploaded file → its processor (services/processing/);
- *   - "purge-route": a deleted route's R2 objects → removed (services/route-deletion.ts).
+ *   - "purge-route": a deleted route's R2 objects → removed (services/drives/deletion.ts).
  * Messages are handled one at a time and each on its own, so one bad message never blocks the batch (and only one
  * decoder window is in memory at once). A file problem is settled by the processor (failed + reason) and acked; an
  * unexpected error retries that message with exponential backoff and, after max_retries (wrangler.jsonc), Queues
@@ -9,9 +9,9 @@
  */
 import { parseFileMessage, processUploadedFile } from "../services/processing";
 import { markDeadLettered, recordAttemptError } from "../services/processing/state";
-import { purgeDeletedRoute } from "../services/route-deletion";
+import { purgeDeletedRoute } from "../services/drives/deletion";
 import { DONGLE_ID_RE, LOG_ID_RE } from "../protocol/upload-key";
-import type { PurgeRouteMessage, UploadedFileMessage, UploadQueueMessage } from "./messages";
+import type { PurgeRouteMessage, UploadedFileMessage, UploadQueueMessage } from "../protocol/queue-messages";
 
 /** 10 s, 20 s, 40 s, … capped at 5 min: long enough for a D1/R2 hiccup to pass. `attempts` starts at 1. */
 export const retryDelaySeconds = (attempts: number) => Math.min(300, 10 * 2 ** Math.max(0, attempts - 1));

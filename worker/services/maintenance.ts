@@ -2,7 +2,7 @@ import { lt } from "drizzle-orm";
 import { database } from "../db/client";
 import { loginFailures, refreshTokens } from "../db/schema";
 import { nowSeconds } from "../lib/time";
-import { sweepImports } from "./imports";
+import { sweepImports } from "./imports/imports";
 
 /** Cron: prune bookkeeping that only matters for a short while. */
 export async function runScheduled(_controller: ScheduledController, env: Env): Promise<void> {

@@ -2,7 +2,7 @@
  * Boot logs (boot/<id>[.zst|.bz2]) are capnp logs like qlogs: initData, then the boot message (pstore, launch
  * log). The initData fills in the device record: device_type, and serial (param HardwareSerial) and
  * openpilot_version only where missing. The version is kept fresh from every API call's User-Agent
- * (services/devices.ts), and a boot log can be days old, so it must not roll a newer version back.
+ * (services/devices/devices.ts), and a boot log can be days old, so it must not roll a newer version back.
  */
 import { eq, sql } from "drizzle-orm";
 import { devices } from "../../db/schema";

@@ -5,7 +5,7 @@
  */
 import { LogFormatError } from "../../logs";
 import type { Db } from "../../db/client";
-import type { UploadedFileMessage } from "../../queue/messages";
+import type { UploadedFileMessage } from "../../protocol/queue-messages";
 import type { Statement } from "./state";
 
 export interface ProcessingContext {

@@ -6,7 +6,7 @@
  * every processed segment each time, so arrival order and re-processing cannot change them.
  */
 import type { RouteFields } from "../../logs";
-import { routeStats, type StatsEvent } from "../route-stats";
+import { routeStats, type StatsEvent } from "../drives/stats";
 
 /** What the qlog processor adds to the segment's stored meta. */
 export interface SegmentStatsMeta {

@@ -7,8 +7,8 @@
  * Re-running a message repeats the same writes to the same keys and rows: redelivery changes nothing.
  */
 import type { FileKind } from "../../protocol/upload-key";
-import type { UploadedFileMessage } from "../../queue/messages";
-import { purgeIfDeleted } from "../route-deletion";
+import type { UploadedFileMessage } from "../../protocol/queue-messages";
+import { purgeIfDeleted } from "../drives/deletion";
 import { bootlogProcessor } from "./bootlog";
 import { isPermanent, type Processor } from "./context";
 import { qcameraProcessor } from "./qcamera";

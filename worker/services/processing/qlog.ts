@@ -10,9 +10,9 @@
 import { and, eq, sql } from "drizzle-orm";
 import { segmentQlogs } from "../../db/schema";
 import { deriveSegment, spriteThumbnail } from "../../logs";
-import { derivedKey, DERIVED_FILES } from "../route-views";
+import { derivedKey, DERIVED_FILES } from "../drives/views";
 import { getObject, segmentOf, type Processor } from "./context";
-import { statsEvents } from "../route-stats";
+import { statsEvents } from "../drives/stats";
 import type { SegmentStatsMeta } from "./drive-stats";
 import { reaggregateRoute } from "./route-aggregate";
 

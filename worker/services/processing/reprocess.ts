@@ -16,8 +16,8 @@ import {
   parseObjectKey,
   type UploadTarget,
 } from "../../protocol/upload-key";
-import type { UploadedFileMessage } from "../../queue/messages";
-import { kindColumns, routeFullname } from "../uploads";
+import type { UploadedFileMessage } from "../../protocol/queue-messages";
+import { kindColumns, routeFullname } from "../devices/uploads";
 
 /** Queues.sendBatch takes at most 100 messages. */
 const SEND_BATCH = 100;

@@ -7,7 +7,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type Db, database } from "../../db/client";
 import { fileProcessing, segments, uploadedFiles } from "../../db/schema";
-import type { UploadedFileMessage } from "../../queue/messages";
+import type { UploadedFileMessage } from "../../protocol/queue-messages";
 
 export type Statement = BatchItem<"sqlite">;
 
