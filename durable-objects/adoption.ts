@@ -9,7 +9,7 @@ import { database } from "../worker/db/client";
 import { pendingDevices } from "../worker/db/schema";
 import { DeviceJwtError, verifyDeviceJwt } from "../worker/protocol/device-jwt";
 import { InvalidPublicKeyError, parseDevicePublicKey } from "../worker/protocol/device-keys";
-import { normalisePem } from "../worker/services/devices/registration";
+import { normalisePem } from "../worker/protocol/device-keys";
 import type { CallResult } from "./relay";
 
 export const GET_PUBLIC_KEY_TIMEOUT_MS = 30_000;

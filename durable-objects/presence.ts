@@ -7,7 +7,7 @@
 import { eq } from "drizzle-orm";
 import { database } from "../worker/db/client";
 import { devices } from "../worker/db/schema";
-import type { DeviceRow } from "../worker/http/app-env";
+import type { DeviceRow } from "../worker/db/types";
 import type { Meta } from "./storage";
 
 export const PING_WRITE_INTERVAL_S = 60;

@@ -9,7 +9,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { identify, requireUser } from "../http/auth";
-import { badRequest, notFound } from "../http/errors";
+import { badRequest, notFound } from "../errors";
 import { jsonBody } from "../http/params";
 import { loadDeviceFor } from "../services/access";
 import { approveDevice, listPendingDevices, rejectDevice, requireAdmin } from "../services/devices/adoption";

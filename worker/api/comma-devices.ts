@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { deviceUsers, devices } from "../db/schema";
 import type { AppEnv } from "../http/app-env";
 import { requireUser } from "../http/auth";
-import { badRequest, notFound } from "../http/errors";
+import { badRequest, notFound } from "../errors";
 import { jsonBody } from "../http/params";
 import { loadDeviceFor } from "../services/access";
 import { addDeviceUser, listDeviceUsers, removeDeviceUser } from "../services/devices/sharing";

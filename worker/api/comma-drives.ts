@@ -7,7 +7,7 @@ import { type Context, Hono } from "hono";
 import { routes } from "../db/schema";
 import type { AppEnv } from "../http/app-env";
 import { batchesIdentity, callerOf } from "../http/auth";
-import { badRequest, notFound } from "../http/errors";
+import { badRequest, notFound } from "../errors";
 import { jsonBody, numberQuery, publicOrigin } from "../http/params";
 import { checkSignature } from "../protocol/signed-url";
 import { loadDeviceFor } from "../services/access";

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { requireDevice } from "../http/auth";
-import { badRequest } from "../http/errors";
+import { badRequest } from "../errors";
 import { jsonBody, publicOrigin, requestFields } from "../http/params";
 import { loadDeviceFor } from "../services/access";
 import { deviceView } from "../services/devices/devices";

@@ -9,7 +9,7 @@ import { loadDeviceFor } from "../services/access";
 import { addDeviceUser, listDeviceUsers, removeDeviceUser } from "../services/devices/sharing";
 import { detailedDrivingStats, lastLocation } from "../services/devices/stats";
 import { deviceView } from "../services/devices/devices";
-import { notFound } from "../http/errors";
+import { notFound } from "../errors";
 import { pairDevice, unpairDevice } from "../services/devices/pairing";
 
 const Device = z

@@ -4,7 +4,7 @@
  * is in services/ (the same functions comma's surface uses where it has an equivalent).
  */
 import { createRoute } from "@hono/zod-openapi";
-import { notFound } from "../http/errors";
+import { notFound } from "../errors";
 import { apiRouter, errors, jsonContent, userAuth, z } from "../http/openapi";
 import { publicOrigin } from "../http/params";
 import { loadRouteFor } from "../services/drives/access";

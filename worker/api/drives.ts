@@ -3,7 +3,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { and, eq, inArray } from "drizzle-orm";
 import { routeUsers, routes, segments } from "../db/schema";
 import { batchesIdentity, requireUserCaller } from "../http/auth";
-import { badRequest } from "../http/errors";
+import { badRequest } from "../errors";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
 import { publicOrigin } from "../http/params";
 import { loadUserWith } from "../services/access";

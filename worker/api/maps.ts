@@ -8,7 +8,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../http/app-env";
 import { requireUser } from "../http/auth";
 import { ifNoneMatchHits } from "../http/conditional";
-import { badRequest, notFound } from "../http/errors";
+import { badRequest, notFound } from "../errors";
 import { publicOrigin } from "../http/params";
 import { toHex } from "../lib/encoding";
 import { nearestPlace, searchPlaces } from "../services/maps/geocode";

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../http/app-env";
-import { ApiError, badRequest } from "../http/errors";
+import { ApiError, badRequest } from "../errors";
 import { publicOrigin, requestFields } from "../http/params";
 import { login } from "../services/accounts/accounts";
 import { appAuthUrl, createSigninCode, exchangeSigninCode } from "../services/accounts/app-signin";

@@ -12,8 +12,10 @@ import { DeviceJwtError, peekDeviceClaims, verifyDeviceJwt } from "../protocol/d
 import { accountGone } from "../services/access";
 import { verifyAccessToken } from "../services/accounts/user-tokens";
 import { touchDevice } from "../services/devices/devices";
-import type { AppEnv, Caller, DeviceRow, Principal, UserCaller, UserRow } from "./app-env";
-import { forbidden, unauthorized } from "./errors";
+import type { AppEnv } from "./app-env";
+import type { Caller, Principal, UserCaller } from "../services/principal";
+import type { DeviceRow, UserRow } from "../db/types";
+import { forbidden, unauthorized } from "../errors";
 
 export function tokenFromRequest(req: Request): string | null {
   const header = req.headers.get("Authorization");

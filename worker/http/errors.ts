@@ -1,28 +1,7 @@
+/** Rendering errors as HTTP answers: ApiError (worker/errors.ts) keeps its status; anything else is a 500. */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-
-/**
- * Every error leaves the API as JSON `{error, message}`: `error` is a stable machine code (documented in the
- * OpenAPI spec), `message` is for people. Throw ApiError anywhere below a router; the app's onError renders it.
- */
-export class ApiError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
-export const unauthorized = (message = "Authentication required", code = "unauthorized") =>
-  new ApiError(401, code, message);
-export const forbidden = (message = "You do not have access to this resource", code = "forbidden") =>
-  new ApiError(403, code, message);
-export const notFound = (message = "Not found", code = "not_found") => new ApiError(404, code, message);
+import { ApiError } from "../errors";
 
 export function errorJson(c: Context, err: ApiError) {
   for (const [k, v] of Object.entries(err.headers)) c.header(k, v);

@@ -4,7 +4,7 @@
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
-import { badRequest } from "./errors";
+import { badRequest } from "../errors";
 
 export { z };
 

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { badRequest } from "./errors";
+import { badRequest } from "../errors";
 
 /**
  * Request fields from wherever a client put them. Devices send pilotauth fields as query parameters on an

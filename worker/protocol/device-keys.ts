@@ -98,3 +98,8 @@ export function importDevicePublicKey(pem: string): Promise<{ key: CryptoKey; al
     },
   );
 }
+
+/** PEM text arrives URL-encoded in a query string; normalise line endings so re-registration matches. */
+export function normalisePem(pem: string): string {
+  return pem.replace(/\r\n/g, "\n").trim() + "\n";
+}

@@ -6,8 +6,9 @@ import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { deviceUsers, devices, users } from "../db/schema";
-import type { Caller, DeviceRow, Principal, UserCaller, UserRow } from "../http/app-env";
-import { forbidden, notFound, unauthorized } from "../http/errors";
+import type { Caller, Principal, UserCaller } from "./principal";
+import type { DeviceRow, UserRow } from "../db/types";
+import { forbidden, notFound, unauthorized } from "../errors";
 
 export type DeviceAccess = "owner" | "write" | "read";
 const rank: Record<DeviceAccess, number> = { read: 1, write: 2, owner: 3 };

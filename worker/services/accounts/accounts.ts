@@ -6,8 +6,8 @@
 import { and, count, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { refreshTokens, users } from "../../db/schema";
-import type { UserRow } from "../../http/app-env";
-import { ApiError, badRequest, forbidden, unauthorized } from "../../http/errors";
+import type { UserRow } from "../../db/types";
+import { ApiError, badRequest, forbidden, unauthorized } from "../../errors";
 import { randomHex, sha256Hex } from "../../lib/encoding";
 import { hashPassword, passwordProblem, verifyPassword } from "../../lib/passwords";
 import { nowSeconds } from "../../lib/time";

@@ -7,7 +7,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { refreshTokens } from "../../db/schema";
-import { unauthorized } from "../../http/errors";
+import { unauthorized } from "../../errors";
 import { randomHex, sha256Hex } from "../../lib/encoding";
 import { nowSeconds } from "../../lib/time";
 import { signAccessToken } from "./user-tokens";

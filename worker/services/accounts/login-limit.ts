@@ -5,7 +5,7 @@
 import { and, count, eq, gte, inArray, min } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { loginFailures } from "../../db/schema";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../errors";
 import { nowSeconds } from "../../lib/time";
 
 export const MAX_FAILURES = 5;

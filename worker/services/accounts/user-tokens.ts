@@ -3,7 +3,7 @@
  * so one verifier can tell users (server secret) from devices (device public key) by the header's alg.
  */
 import { errors, jwtVerify, SignJWT } from "jose";
-import { unauthorized } from "../../http/errors";
+import { unauthorized } from "../../errors";
 import { hmacKey } from "../../lib/encoding";
 
 export const ACCESS_TOKEN_TTL_S = 3600;

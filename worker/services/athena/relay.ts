@@ -4,7 +4,7 @@
  * contains "Timed out"; 202 {"result": "Device offline, message queued"}), as JSON {error, message}.
  */
 import { CONNECT_HEADERS, type ConnectRole, type RelayOutcome } from "../../../durable-objects/contract";
-import { ApiError, badRequest } from "../../http/errors";
+import { ApiError, badRequest } from "../../errors";
 import { parseUserCall, RpcShapeError, type UserCall } from "../../protocol/jsonrpc";
 import type { DeviceAccess } from "../access";
 

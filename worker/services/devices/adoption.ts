@@ -8,8 +8,8 @@
 import { and, count, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { devices, pendingDevices } from "../../db/schema";
-import type { UserRow } from "../../http/app-env";
-import { ApiError, forbidden, notFound, unauthorized } from "../../http/errors";
+import type { UserRow } from "../../db/types";
+import { ApiError, forbidden, notFound, unauthorized } from "../../errors";
 import { nowSeconds } from "../../lib/time";
 import { CLOCK_LEEWAY_S, DeviceJwtError, peekDeviceClaims, verifyDeviceJwt } from "../../protocol/device-jwt";
 import { deviceObject } from "../athena/relay";

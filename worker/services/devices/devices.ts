@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { database } from "../../db/client";
 import { devices } from "../../db/schema";
-import type { DeviceRow } from "../../http/app-env";
+import type { DeviceRow } from "../../db/types";
 import { nowSeconds } from "../../lib/time";
 
 const TOUCH_INTERVAL_S = 60;

@@ -7,8 +7,8 @@ import { eq } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import type { Db } from "../../db/client";
 import { deviceUsers, devices } from "../../db/schema";
-import type { UserRow } from "../../http/app-env";
-import { ApiError, badRequest, forbidden, notFound } from "../../http/errors";
+import type { UserRow } from "../../db/types";
+import { ApiError, badRequest, forbidden, notFound } from "../../errors";
 import { DeviceJwtError, verifyDeviceJwt } from "../../protocol/device-jwt";
 import { forgetDeviceRouteShares } from "../drives/sharing";
 

@@ -6,11 +6,11 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { devices } from "../../db/schema";
-import { ApiError, badRequest } from "../../http/errors";
+import { ApiError, badRequest } from "../../errors";
 import { randomHex } from "../../lib/encoding";
 import { nowSeconds } from "../../lib/time";
 import { DeviceJwtError, verifyDeviceJwt } from "../../protocol/device-jwt";
-import { InvalidPublicKeyError, parseDevicePublicKey } from "../../protocol/device-keys";
+import { InvalidPublicKeyError, normalisePem, parseDevicePublicKey } from "../../protocol/device-keys";
 import { versionFromUserAgent } from "./devices";
 
 export interface RegistrationRequest {
@@ -20,11 +20,6 @@ export interface RegistrationRequest {
   imei?: string;
   imei2?: string;
   userAgent?: string | null;
-}
-
-/** PEM text arrives URL-encoded in a query string; normalise line endings so re-registration matches. */
-export function normalisePem(pem: string): string {
-  return pem.replace(/\r\n/g, "\n").trim() + "\n";
 }
 
 export async function registerDevice(

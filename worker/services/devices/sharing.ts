@@ -2,8 +2,8 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { deviceUsers, users } from "../../db/schema";
-import type { DeviceRow } from "../../http/app-env";
-import { badRequest, notFound } from "../../http/errors";
+import type { DeviceRow } from "../../db/types";
+import { badRequest, notFound } from "../../errors";
 
 export type SharePermission = "read" | "write";
 const COMMA_PERMISSION = { read: "read_access", write: "write_access" } as const;

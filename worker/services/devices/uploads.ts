@@ -7,7 +7,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { database } from "../../db/client";
 import { devices, routes, segments, uploadedFiles } from "../../db/schema";
-import { ApiError, badRequest } from "../../http/errors";
+import { ApiError, badRequest } from "../../errors";
 import { checkSignature, signPath } from "../../protocol/signed-url";
 import {
   InvalidUploadPathError,

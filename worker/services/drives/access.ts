@@ -6,8 +6,8 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { routes } from "../../db/schema";
-import type { Principal } from "../../http/app-env";
-import { ApiError, badRequest, forbidden, notFound, unauthorized } from "../../http/errors";
+import type { Principal } from "../principal";
+import { ApiError, badRequest, forbidden, notFound, unauthorized } from "../../errors";
 import { checkSignature, signPathHourly } from "../../protocol/signed-url";
 import { DONGLE_ID_RE, LOG_ID_RE } from "../../protocol/upload-key";
 import { type DeviceAccess, loadDeviceFor } from "../access";

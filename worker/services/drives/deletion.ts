@@ -10,8 +10,8 @@
 import { and, eq, gte, lt, sql } from "drizzle-orm";
 import { type Db, database } from "../../db/client";
 import { fileProcessing, routes, segmentQlogs, segments, uploadedFiles } from "../../db/schema";
-import type { Principal } from "../../http/app-env";
-import { notFound } from "../../http/errors";
+import type { Principal } from "../principal";
+import { notFound } from "../../errors";
 import type { PurgeRouteMessage } from "../../protocol/queue-messages";
 import { authorizeRoute, parseRouteName } from "./access";
 

@@ -26,7 +26,7 @@ import {
   sql,
 } from "drizzle-orm";
 import { type Db, prepared } from "../../db/client";
-import type { Caller, UserCaller } from "../../http/app-env";
+import type { Caller, UserCaller } from "../principal";
 import { accountGone, decideFromFacts } from "../access";
 import { deviceUsers, devices, routes, users } from "../../db/schema";
 import { LIST_COLUMNS, segmentNumbers } from "./segments";

@@ -5,7 +5,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { devices, routeUsers, routes, users } from "../../db/schema";
-import { badRequest } from "../../http/errors";
+import { badRequest } from "../../errors";
 import { userByEmail } from "../devices/sharing";
 import type { RouteRow } from "./views";
 

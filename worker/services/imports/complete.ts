@@ -10,7 +10,7 @@
 import { and, eq, lt, or } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { importUploadParts, importUploads } from "../../db/schema";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../errors";
 import { toHex } from "../../lib/encoding";
 import { nowSeconds } from "../../lib/time";
 import {

@@ -8,8 +8,8 @@
 import { and, asc, eq, inArray, lt, or } from "drizzle-orm";
 import { database, type Db } from "../../db/client";
 import { importUploadParts, importUploads } from "../../db/schema";
-import type { UserRow } from "../../http/app-env";
-import { ApiError, badRequest, notFound } from "../../http/errors";
+import type { UserRow } from "../../db/types";
+import { ApiError, badRequest, notFound } from "../../errors";
 import { fromBase64, randomHex, toHex } from "../../lib/encoding";
 import { nowSeconds } from "../../lib/time";
 import { objectKey, type UploadTarget } from "../../protocol/upload-key";

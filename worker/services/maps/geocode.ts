@@ -6,7 +6,7 @@
 import { and, between, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { places } from "../../db/schema";
-import { badRequest } from "../../http/errors";
+import { badRequest } from "../../errors";
 
 export interface PlaceResult {
   id: number;

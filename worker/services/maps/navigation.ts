@@ -3,7 +3,7 @@
  * routes inside a Worker (docs/cloudflare.md (Maps)), so self-hosters point this at their own OSRM, or leave it
  * unset and the endpoint answers 501 `routing_disabled`.
  */
-import { ApiError, badRequest } from "../../http/errors";
+import { ApiError, badRequest } from "../../errors";
 import { routingUrl } from "./config";
 
 export type LngLat = [number, number];

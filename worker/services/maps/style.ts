@@ -5,7 +5,7 @@
  */
 import dark from "../../../tiles/styles/dark.json";
 import light from "../../../tiles/styles/light.json";
-import { badRequest } from "../../http/errors";
+import { badRequest } from "../../errors";
 
 export const MAP_THEMES = { light, dark } as const;
 export type MapTheme = keyof typeof MAP_THEMES;

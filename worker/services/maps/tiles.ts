@@ -11,7 +11,7 @@
  * header is re-checked with a HEAD at most once a minute so tile ETags and cache keys do not go stale.
  */
 import { Compression, PMTiles, ResolvedValueCache, TileType, type Header } from "pmtiles";
-import { ApiError, notFound } from "../../http/errors";
+import { ApiError, notFound } from "../../errors";
 import { ArchiveMissing, R2PmtilesSource } from "../../lib/r2-pmtiles-source";
 import { mapArchiveKey } from "./config";
 

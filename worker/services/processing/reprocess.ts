@@ -7,7 +7,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { devices, routes, segments, uploadedFiles } from "../../db/schema";
-import { ApiError, badRequest, notFound } from "../../http/errors";
+import { ApiError, badRequest, notFound } from "../../errors";
 import {
   DONGLE_ID_RE,
   InvalidUploadPathError,
