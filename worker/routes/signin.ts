@@ -2,10 +2,10 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../http/app-env";
-import { ApiError, badRequest } from "../http/errors";
+import { ApiError, badRequest, forbidden } from "../http/errors";
 import { publicOrigin, requestFields } from "../http/params";
 import { login } from "../services/accounts";
-import { appAuthUrl, createSigninCode, exchangeSigninCode } from "../services/app-signin";
+import { appAuthUrl, createSigninCode, exchangeOriginAllowed, exchangeSigninCode } from "../services/app-signin";
 
 export const signinRoutes = new Hono<AppEnv>({ strict: false });
 
@@ -56,6 +56,9 @@ signinRoutes.post("/login", async (c) => {
 
 /** comma's apps: form `code`, `provider` → {access_token}. */
 signinRoutes.post("/v2/auth", async (c) => {
+  if (!exchangeOriginAllowed(c.env, publicOrigin(c), c.req.header("Origin"))) {
+    throw forbidden("This app is not allowed to sign in here (ALLOWED_ORIGINS)", "origin_not_allowed");
+  }
   const f = await requestFields(c);
   if (!f.code) throw badRequest("missing_code", "code is required");
   return c.json(await exchangeSigninCode(c.env, c.var.db, f.code));
