@@ -23,3 +23,14 @@ END`,
 
 /** Refills the index from `places` (after a restore, or when the triggers were not there while places changed). */
 export const PLACES_FTS_REBUILD = "INSERT INTO places_fts(places_fts) VALUES ('rebuild')";
+
+/**
+ * Removes the index and its triggers. Only for backups: D1's remote export refuses a database holding any virtual
+ * table, even with `--table` (workers-sdk #6305, #9519), so `npm run backup` drops it, exports, and rebuilds it.
+ */
+export const PLACES_FTS_DROP: readonly string[] = [
+  "DROP TRIGGER IF EXISTS `places_fts_ai`",
+  "DROP TRIGGER IF EXISTS `places_fts_ad`",
+  "DROP TRIGGER IF EXISTS `places_fts_au`",
+  "DROP TABLE IF EXISTS `places_fts`",
+];
