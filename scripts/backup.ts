@@ -12,7 +12,6 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PLACES_FTS_DDL, PLACES_FTS_DROP, PLACES_FTS_REBUILD, PLACES_FTS_TABLE } from "../worker/db/places-fts";
 import {
-  countRows,
   exportPlan,
   listBucket,
   mediaBucket,
@@ -30,7 +29,7 @@ export interface BackupSummary {
   format: 1;
   created_at: string;
   source: "local" | "remote";
-  /** Row counts of every exported table at the time of the listing (the export follows it). */
+  /** Rows of every table in d1.sql (the restore checks them). */
   tables: Record<string, number>;
   /** Left out of d1.sql and rebuilt on restore: the virtual tables, their shadow tables and triggers. */
   rebuilt_on_restore: string[];
@@ -56,6 +55,8 @@ function d1Sql(plan: ReturnType<typeof exportPlan>, rows: string): string {
     .concat("\n");
 }
 
+const dropPlacesIndex = (env: { DB: D1Database }) => env.DB.batch(PLACES_FTS_DROP.map((s) => env.DB.prepare(s)));
+
 /**
  * The rows, while the place index is out of the database: D1's remote export refuses a database holding any
  * virtual table, `--table` or not. A search in between recreates the index (services/geocode.ts), which makes the
@@ -66,7 +67,8 @@ async function exportRows(target: Target, plan: ReturnType<typeof exportPlan>, o
   const tables = [...plan.tables, ...plan.sequence].flatMap((n) => ["--table", n]);
   try {
     for (let attempt = 1; ; attempt++) {
-      await withBindings(target, (env) => env.DB.batch(PLACES_FTS_DROP.map((s) => env.DB.prepare(s))));
+      // The first drop happened while the plan was read (one runtime start less).
+      if (attempt > 1) await withBindings(target, dropPlacesIndex);
       try {
         wranglerD1("export", target, ["--output", file, "-y", "--no-schema", ...tables]);
         break;
@@ -88,14 +90,22 @@ export async function backup(target: Target, outDir: string): Promise<BackupSumm
   if (readdirSync(outDir).some((f) => Object.values(BACKUP_FILES).includes(f as never))) {
     throw new Error(`${outDir} already holds a backup; choose an empty directory`);
   }
-  const { plan, tables, objects } = await withBindings(target, async (env) => {
+  const { plan, objects } = await withBindings(target, async (env) => {
     const plan = exportPlan(await readSchema(env.DB));
     const unknown = plan.virtual.filter((v) => !REBUILDABLE.includes(v));
     if (unknown.length) throw new Error(`virtual tables the restore cannot rebuild: ${unknown.join(", ")}`);
-    return { plan, tables: await countRows(env.DB, plan.tables), objects: await listBucket(env.MEDIA) };
+    const objects = await listBucket(env.MEDIA);
+    await dropPlacesIndex(env);
+    return { plan, objects };
   });
 
-  const sql = d1Sql(plan, await exportRows(target, plan, outDir));
+  const rows = await exportRows(target, plan, outDir);
+  // Counted in the export itself (one INSERT per line), so a live database written to meanwhile still agrees.
+  const tables = Object.fromEntries(plan.tables.map((t) => [t, 0]));
+  for (const [, table] of rows.matchAll(/^INSERT INTO "((?:[^"]|"")+)" /gm)) {
+    if (table in tables) tables[table]++;
+  }
+  const sql = d1Sql(plan, rows);
   if (/^CREATE VIRTUAL TABLE/im.test(sql)) throw new Error("the D1 export holds a virtual table");
   writeFileSync(path.join(outDir, BACKUP_FILES.d1), sql);
 
