@@ -129,17 +129,18 @@ describe("offline queue", () => {
     });
   });
 
-  it("answers 404 for an expiry already past, and relays directly when the device is online", async () => {
+  it("answers an expiry already past as offline (JSON-RPC error on comma's path, 404 on ours), relays directly when online", async () => {
     const { device, owner, dongle } = await offlineDevice();
-    const past = await relay(dongle, owner.auth, {
-      jsonrpc: "2.0",
-      method: "echo",
-      params: ["x"],
-      id: 1,
-      expiry: nowS() - 10,
-    });
-    expect(past.status).toBe(404);
-    expect(await past.json()).toMatchObject({ message: "Device not connected" });
+    const pastCall = { jsonrpc: "2.0", method: "echo", params: ["x"], id: 1, expiry: nowS() - 10 };
+    const past = await relay(dongle, owner.auth, pastCall);
+    expect(past.status).toBe(200);
+    expect(await past.json()).toMatchObject({ id: 1, error: { message: "Device not registered" } });
+    const pastViaApi = await relay(dongle, owner.auth, pastCall, { path: `/api/v1/devices/${dongle}/athena` });
+    expect(pastViaApi.status).toBe(404);
+    expect(await pastViaApi.json()).toMatchObject({ message: "Device not connected" });
+    expect(
+      (await (await workerFetch(`/v1/devices/${dongle}/athena_offline_queue`, { headers: owner.auth })).json()) as [],
+    ).toEqual([]);
     const { sim } = simAthena(device);
     await sim.connect();
     const online = await relay(dongle, owner.auth, {

@@ -105,7 +105,7 @@ describe("relay: POST /:dongle and /api/v1/devices/:dongle/athena", () => {
     expect(body.result.jpegFront).toBeNull();
   });
 
-  it("answers 504 'Timed out' when the device does not reply in time, leaves no timer behind, ignores the late reply", async () => {
+  it("answers a timeout as a JSON-RPC error on 200 on comma's path, leaves no timer behind, ignores the late reply", async () => {
     const hold = deferred();
     const { device, dongle } = await connectedDevice({
       gate: (call) => (call.method === "listDataDirectory" ? hold.promise : undefined),
@@ -118,14 +118,28 @@ describe("relay: POST /:dongle and /api/v1/devices/:dongle/athena", () => {
       { jsonrpc: "2.0", method: "listDataDirectory", params: { prefix: "" }, id: 9 },
       { query: "timeout=1" },
     );
-    expect(res.status).toBe(504);
-    const err = (await res.json()) as { error: string; message: string };
+    // comma's apps throw on any non-2xx answer; a device that does not answer is answered like a device error.
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      jsonrpc: "2.0",
+      id: 9,
+      error: { code: -32002, message: "Timed out waiting for the device to reply", data: { error: "device_timeout" } },
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // Our API keeps the HTTP status.
+    const viaApi = await relay(
+      dongle,
+      owner.auth,
+      { jsonrpc: "2.0", method: "listDataDirectory", params: { prefix: "" }, id: 11 },
+      { path: `/api/v1/devices/${dongle}/athena`, query: "timeout=1" },
+    );
+    expect(viaApi.status).toBe(504);
+    const err = (await viaApi.json()) as { error: string; message: string };
     expect(err.error).toBe("device_timeout");
     expect(err.message).toContain("Timed out");
-    expect(Date.now() - started).toBeLessThan(5_000);
     // A pending setTimeout would keep the object from being evicted (this call would hang).
     await evictDurableObject(stubFor(dongle));
-    hold.resolve(); // the late reply arrives after the caller gave up
+    hold.resolve(); // the late replies arrive after the callers gave up
     const again = await relay(dongle, owner.auth, {
       jsonrpc: "2.0",
       method: "listDataDirectory",
@@ -139,12 +153,31 @@ describe("relay: POST /:dongle and /api/v1/devices/:dongle/athena", () => {
     });
   });
 
-  it("answers 404 'Device not connected' for an offline device without expiry", async () => {
+  it("an offline device without expiry: a JSON-RPC error on 200 on POST /:dongle, 404 on our API", async () => {
     const device = await registeredDevice();
     const owner = await pairedOwner(device);
-    const res = await relay(device.dongleId!, owner.auth, { jsonrpc: "2.0", method: "getVersion", id: 1 });
-    expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: "device_offline", message: "Device not connected" });
+    // new-connect's setRouteViewed as it sends it (id 0, no expiry).
+    const call = { id: 0, jsonrpc: "2.0", method: "setRouteViewed", params: { route: "000000dd--455f14369d" } };
+    const res = await relay(device.dongleId!, owner.auth, call);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toContain("application/json");
+    expect(await res.json()).toEqual({
+      jsonrpc: "2.0",
+      id: 0,
+      error: { code: -32001, message: "Device not registered", data: { error: "device_offline" } },
+    });
+    const stringId = await relay(device.dongleId!, owner.auth, { ...call, id: "5d6e" });
+    expect(((await stringId.json()) as { id: unknown }).id).toBe("5d6e");
+
+    const viaApi = await relay(device.dongleId!, owner.auth, call, {
+      path: `/api/v1/devices/${device.dongleId}/athena`,
+    });
+    expect(viaApi.status).toBe(404);
+    expect(await viaApi.json()).toEqual({ error: "device_offline", message: "Device not connected" });
+    // Permission and shape errors stay HTTP errors on both paths: they are the caller's fault, not the device's.
+    const stranger = await createUser();
+    expect((await relay(device.dongleId!, stranger.auth, call)).status).toBe(404);
+    expect((await relay(device.dongleId!, owner.auth, { jsonrpc: "2.0", id: 1 })).status).toBe(400);
   });
 
   it("validates the body, and POST /:dongle matches only 16-hex dongle ids", async () => {

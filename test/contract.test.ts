@@ -73,14 +73,17 @@ const Route = z.object({
   vin: z.string().nullable(),
   git_commit_date: z.string().nullable(),
   make: z.string().nullable(),
+  id: z.number().nullable(),
+  car_id: z.number().nullable(),
+  version_id: z.number().nullable(),
+  is_preserved: z.boolean(),
+  start_time_utc_millis: z.number(),
+  end_time_utc_millis: z.number(),
 });
 const RouteSegment = Route.extend({
-  is_preserved: z.boolean(),
   segment_numbers: z.array(z.number().int()),
   segment_start_times: z.array(z.number()),
   segment_end_times: z.array(z.number()),
-  start_time_utc_millis: z.number(),
-  end_time_utc_millis: z.number(),
   share_exp: z.string().regex(/^\d+$/),
   share_sig: z.string().min(10),
 });
@@ -96,7 +99,93 @@ const UploadUrl = z.object({ url: z.string().url(), headers: z.record(z.string()
 const ShareSignature = z.object({ exp: z.string().regex(/^\d+$/), sig: z.string() });
 const Success = z.object({ success: z.literal(1) });
 
+/**
+ * Every key of comma's real routes_segments item (docs/connect-api.md §5, example-data route.json), in its order.
+ * A route object (GET /v1/route/<r>/, the route lists) carries all of them but the segment lists and share signature.
+ */
+const COMMA_ROUTE_SEGMENT_KEYS = [
+  "car_id",
+  "create_time",
+  "distance",
+  "dongle_id",
+  "end_lat",
+  "end_lng",
+  "end_time",
+  "end_time_utc_millis",
+  "fullname",
+  "git_branch",
+  "git_commit",
+  "git_commit_date",
+  "git_dirty",
+  "git_remote",
+  "id",
+  "is_preserved",
+  "is_public",
+  "make",
+  "maxqlog",
+  "platform",
+  "procqlog",
+  "segment_end_times",
+  "segment_numbers",
+  "segment_start_times",
+  "share_exp",
+  "share_sig",
+  "start_lat",
+  "start_lng",
+  "start_time",
+  "start_time_utc_millis",
+  "url",
+  "user_id",
+  "version",
+  "version_id",
+  "vin",
+];
+const ROUTE_ONLY_KEYS = COMMA_ROUTE_SEGMENT_KEYS.filter((k) => !/^segment_|^share_/.test(k));
+
 describe("contract with comma's web apps", () => {
+  it("GET /v1/route/<r>/ carries every field of comma's route object, git_remote as comma shows it", async () => {
+    const user = await createUser();
+    const device = await registeredDevice();
+    await workerFetch("/v2/pilotpair/", {
+      method: "POST",
+      headers: user.auth,
+      body: new URLSearchParams({ pair_token: await device.pairToken() }),
+    });
+    const log = newRouteName();
+    await device.uploadFile(`${log}--0/qlog.zst`, new Uint8Array([1]));
+    const r = encodeURIComponent(`${device.dongleId}|${log}`);
+    const remotes: [string, string][] = [
+      ["https://github.com/commaai/openpilot.git", "github.com/commaai/openpilot"],
+      ["git@github.com:someone/openpilot.git", "github.com/someone/openpilot"],
+      ["ssh://git@gitlab.com/team/op.git/", "gitlab.com/team/op"],
+      ["github.com/asiusai/openpilot", "github.com/asiusai/openpilot"],
+    ];
+    for (const [stored, shown] of remotes) {
+      await env.DB.prepare(
+        "UPDATE routes SET start_time_ms = 1763047292000, end_time_ms = 1763047471000, git_remote = ? WHERE log_id = ?",
+      )
+        .bind(stored, log)
+        .run();
+      const res = await workerFetch(`/v1/route/${r}/`, { headers: user.auth });
+      expect(res.status).toBe(200);
+      const route = (await res.json()) as Record<string, unknown>;
+      const missing = ROUTE_ONLY_KEYS.filter((k) => !(k in route));
+      expect(missing).toEqual([]);
+      Route.parse(route);
+      expect(route).toMatchObject({
+        start_time: "2025-11-13T15:21:32",
+        end_time: "2025-11-13T15:24:31",
+        start_time_utc_millis: 1763047292000,
+        end_time_utc_millis: 1763047471000,
+        git_remote: shown,
+      });
+    }
+    const [segmented] = (await (
+      await workerFetch(`/v1/devices/${device.dongleId}/routes_segments?route_str=${r}`, { headers: user.auth })
+    ).json()) as Record<string, unknown>[];
+    expect(COMMA_ROUTE_SEGMENT_KEYS.filter((k) => !(k in segmented))).toEqual([]);
+  });
+
   it("every response parses with the app's types", async () => {
     const user = await createUser();
     const device = await registeredDevice();

@@ -273,6 +273,23 @@ describe("maps: geocoding in D1 and routing", () => {
     expect(((await (await geocode("lutetia")).json()) as { results: unknown[] }).results).toHaveLength(0);
   });
 
+  it("recreates a missing FTS index from places (a database restored from a D1 export has none)", async () => {
+    await env.DB.batch(
+      ["places_fts_ai", "places_fts_ad", "places_fts_au"]
+        .map((t) => env.DB.prepare(`DROP TRIGGER ${t}`))
+        .concat(env.DB.prepare("DROP TABLE places_fts")),
+    );
+    const { results } = (await (await geocode("parm")).json()) as { results: { name: string }[] };
+    expect(results.map((r) => r.name)).toEqual(["Parma"]);
+    // The triggers came back with it: a new place is found at once.
+    await env.DB.prepare(
+      "INSERT INTO places (name, ascii_name, country, iso2, lat, lng) VALUES ('Parmain', 'Parmain', 'France', 'FR', 49.1, 2.2)",
+    ).run();
+    expect(((await (await geocode("parmai")).json()) as { results: unknown[] }).results).toHaveLength(1);
+    await env.DB.prepare("DELETE FROM places WHERE name = 'Parmain'").run();
+    expect(((await (await geocode("parmai")).json()) as { results: unknown[] }).results).toHaveLength(0);
+  });
+
   it("rejects empty queries and anonymous callers, and FTS syntax in q is just text", async () => {
     expect((await geocode("  ")).status).toBe(400);
     expect((await workerFetch("/api/v1/maps/geocode?q=paris")).status).toBe(401);

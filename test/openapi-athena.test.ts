@@ -38,6 +38,8 @@ interface Doc {
 
 const openapi = async () => (await (await workerFetch("/api/v1/openapi.json")).json()) as Doc;
 const RELAY_CODES = ["200", "202", "400", "401", "403", "404", "429", "502", "504"];
+// comma's path answers device failures (offline, timeout, disconnect) as JSON-RPC errors on 200.
+const COMMA_RELAY_CODES = ["200", "202", "400", "401", "403", "404", "429"];
 
 /** method, path, tag, the status codes the handler can answer with. */
 const OPERATIONS: [string, string, string, string[]][] = [
@@ -50,7 +52,7 @@ const OPERATIONS: [string, string, string, string[]][] = [
   ["get", "/api/v1/admin/pending-devices", "admin", ["200", "401", "403"]],
   ["post", "/api/v1/admin/pending-devices/{dongle_id}/approve", "admin", ["200", "401", "403", "404", "409"]],
   ["post", "/api/v1/admin/pending-devices/{dongle_id}/reject", "admin", ["200", "401", "403", "404"]],
-  ["post", "/{dongle_id}", "comma-compatible", RELAY_CODES],
+  ["post", "/{dongle_id}", "comma-compatible", COMMA_RELAY_CODES],
   ["get", "/v1/devices/{dongle_id}/athena_offline_queue", "comma-compatible", ["200", "401", "404"]],
 ];
 
@@ -79,6 +81,9 @@ describe("athena in /api/v1/openapi.json", () => {
     expect(ref(relayOp, "202")).toBe("#/components/schemas/AthenaQueuedResult");
     expect(relayOp.responses["404"].description).toContain("device_offline");
     expect(relayOp.responses["504"].description).toContain("device_timeout");
+    const commaRelayOp = doc.paths["/{dongle_id}"].post;
+    expect(Object.keys(commaRelayOp.responses)).not.toContain("504");
+    expect(commaRelayOp.responses["200"].description).toContain("device_offline");
     expect(ref(doc.paths["/api/v1/devices/{dongle_id}/athena"].get, "200")).toBe("#/components/schemas/AthenaStatus");
     // Browsers open the live socket with ?token=: documented as a second way to authenticate.
     expect(doc.paths["/api/v1/devices/{dongle_id}/live"].get.security).toContainEqual({ jwt_query: [] });
@@ -138,6 +143,12 @@ describe("athena in /api/v1/openapi.json", () => {
     expect(ErrorSchema.strict().parse(await offline.json())).toEqual({
       error: "device_offline",
       message: "Device not connected",
+    });
+    const commaOffline = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "getVersion", id: 0 });
+    expect(commaOffline.status).toBe(200);
+    expect(JsonRpcResponse.strict().parse(await commaOffline.json())).toMatchObject({
+      id: 0,
+      error: { code: -32001, data: { error: "device_offline" } },
     });
 
     const expiry = Math.floor(Date.now() / 1000) + 3600;

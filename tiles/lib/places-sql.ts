@@ -1,14 +1,20 @@
 /**
  * The geocoding rows as a SQL file for `wrangler d1 execute --file` (local or remote). It replaces the whole
- * Natural Earth set, so re-running it is safe; the FTS index follows through the triggers of the maps migration.
+ * Natural Earth set, so re-running it is safe; the FTS index follows through its triggers (created first if a
+ * restore or an older export left them out: worker/db/places-fts.ts).
  * Statements are batched (D1 caps one statement at 100 KB) and kept well under that.
  */
+import { PLACES_FTS_DDL, PLACES_FTS_REBUILD } from "../../worker/db/places-fts";
 import type { PlaceRecord } from "./world-data";
 
 const BATCH = 200;
 
 export function placesSql(places: PlaceRecord[]): string {
-  const lines = ["DELETE FROM places WHERE source = 'naturalearth';"];
+  // The rebuild first: the delete trigger below must find the old rows in the index (a freshly created one is empty).
+  const lines = [
+    ...[...PLACES_FTS_DDL, PLACES_FTS_REBUILD].map((s) => `${s};`),
+    "DELETE FROM places WHERE source = 'naturalearth';",
+  ];
   for (let i = 0; i < places.length; i += BATCH) {
     const values = places
       .slice(i, i + BATCH)

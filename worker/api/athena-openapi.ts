@@ -41,7 +41,17 @@ const relayDescription =
   "everything else write access, and `startLocalProxy` is for the owner only. " +
   "With an `expiry` in the future an offline device's call is queued (202) and delivered in order on its next connect.";
 
-function relayOperation(path: string, tags: string[]) {
+/**
+ * Our path answers device failures with HTTP statuses; comma's `POST /{dongle_id}` with JSON-RPC errors on 200
+ * (its web apps throw on any other status), see services/athena.ts.
+ */
+function relayOperation(path: string, tags: string[], style: "http-status" | "jsonrpc") {
+  const deviceFailures: Record<string, ReturnType<typeof error>> = style === "http-status"
+    ? {
+        502: error("`device_disconnected`: the socket closed before the device replied"),
+        504: error("`device_timeout`: no reply within the timeout"),
+      }
+    : {};
   return {
     method: "post" as const,
     path,
@@ -59,7 +69,12 @@ function relayOperation(path: string, tags: string[]) {
     responses: {
       200: jsonContent(
         JsonRpcResponse,
-        "The device's reply (a device-side error is passed through in `error`, still 200)",
+        style === "http-status"
+          ? "The device's reply (a device-side error is passed through in `error`, still 200)"
+          : "The device's reply (a device-side error is passed through in `error`, still 200). A device that is " +
+              "offline (no future `expiry`), does not reply in time or disconnects is answered the same way: " +
+              "`error` {code -32001 `Device not registered`, -32002 `Timed out…`, -32003}, `data.error` " +
+              "`device_offline`, `device_timeout` or `device_disconnected`",
       ),
       202: jsonContent(OfflineQueued, "Device offline and `expiry` in the future: the call is queued"),
       400: error("`invalid_json`, `invalid_jsonrpc` or `invalid_timeout`"),
@@ -67,10 +82,13 @@ function relayOperation(path: string, tags: string[]) {
       403: error(
         "`insufficient_access` (a read share calling a write method; `startLocalProxy` by anyone but the owner), `user_required`",
       ),
-      404: error("`device_offline` (not connected and no future `expiry`), or `device_not_found`"),
+      404: error(
+        style === "http-status"
+          ? "`device_offline` (not connected and no future `expiry`), or `device_not_found`"
+          : "`device_not_found`",
+      ),
       429: error("`queue_full`: 500 calls already wait for this offline device"),
-      502: error("`device_disconnected`: the socket closed before the device replied"),
-      504: error("`device_timeout`: no reply within the timeout"),
+      ...deviceFailures,
     },
   };
 }
@@ -84,7 +102,7 @@ export function registerAthenaDocs(registry: Registry) {
   });
   registry.register("AthenaLiveEvent", LiveEvent);
 
-  registry.registerPath(relayOperation("/api/v1/devices/{dongle_id}/athena", ["athena"]));
+  registry.registerPath(relayOperation("/api/v1/devices/{dongle_id}/athena", ["athena"], "http-status"));
   registry.registerPath({
     method: "get",
     path: "/api/v1/devices/{dongle_id}/athena",
@@ -240,7 +258,7 @@ export function registerAthenaDocs(registry: Registry) {
   });
 
   // comma's own paths for the same things, which comma's apps call (ATHENA_HOST/<dongle> and the API host).
-  registry.registerPath(relayOperation("/{dongle_id}", ["comma-compatible"]));
+  registry.registerPath(relayOperation("/{dongle_id}", ["comma-compatible"], "jsonrpc"));
   registry.registerPath({
     method: "get",
     path: "/v1/devices/{dongle_id}/athena_offline_queue",

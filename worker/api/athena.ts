@@ -19,6 +19,7 @@ import {
   deviceObject,
   parseRelayBody,
   relayResponse,
+  type RelayStyle,
   relayTimeoutMs,
 } from "../services/athena/relay";
 import { deviceSocketRole, userFromAccessToken, viewerCredentials } from "../http/athena-sockets";
@@ -48,7 +49,7 @@ athenaRoutes.get(`/ws/${DONGLE}`, deviceSocket);
 
 // ---- relay: POST https://athena.comma.ai/<dongle> in comma's apps, and our API path ----
 
-async function relay(c: Context<AppEnv>) {
+async function relay(c: Context<AppEnv>, style: RelayStyle) {
   requireUser(c);
   const dongleId = c.req.param("dongle")!;
   const body = await jsonBody(c);
@@ -63,11 +64,12 @@ async function relay(c: Context<AppEnv>) {
     expiry: call.expiry,
     timeoutMs,
   });
-  const { status, body: text } = relayResponse(outcome);
+  const { status, body: text } = relayResponse(outcome, style, call.callerId);
   return c.body(text, status, { "Content-Type": "application/json" });
 }
-athenaRoutes.post(`/${DONGLE}`, identify, relay);
-athenaRoutes.post("/api/v1/devices/:dongle/athena", identify, relay);
+// comma's apps throw on any non-2xx answer: device failures come back as JSON-RPC errors there (services/athena.ts).
+athenaRoutes.post(`/${DONGLE}`, identify, (c) => relay(c, "jsonrpc"));
+athenaRoutes.post("/api/v1/devices/:dongle/athena", identify, (c) => relay(c, "http-status"));
 
 athenaRoutes.get("/api/v1/devices/:dongle/athena", identify, async (c) => {
   const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");

@@ -2,10 +2,15 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../http/app-env";
-import { ApiError, badRequest } from "../errors";
+import { ApiError, badRequest, forbidden } from "../errors";
 import { publicOrigin, requestFields } from "../http/params";
 import { login } from "../services/accounts/accounts";
-import { appAuthUrl, createSigninCode, exchangeSigninCode } from "../services/accounts/app-signin";
+import {
+  appAuthUrl,
+  createSigninCode,
+  exchangeOriginAllowed,
+  exchangeSigninCode,
+} from "../services/accounts/app-signin";
 
 export const signinRoutes = new Hono<AppEnv>({ strict: false });
 
@@ -56,6 +61,9 @@ signinRoutes.post("/login", async (c) => {
 
 /** comma's apps: form `code`, `provider` → {access_token}. */
 signinRoutes.post("/v2/auth", async (c) => {
+  if (!exchangeOriginAllowed(c.env, publicOrigin(c), c.req.header("Origin"))) {
+    throw forbidden("This app is not allowed to sign in here (ALLOWED_ORIGINS)", "origin_not_allowed");
+  }
   const f = await requestFields(c);
   if (!f.code) throw badRequest("missing_code", "code is required");
   return c.json(await exchangeSigninCode(c.env, c.var.db, f.code));

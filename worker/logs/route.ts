@@ -52,9 +52,16 @@ export interface SegmentInput {
 
 const roundSecondMs = (wallNs: number) => Math.round(wallNs / 1e9) * 1000;
 
-/** comma's git_remote drops the scheme: "https://github.com/x/y" -> "github.com/x/y". */
-export const normalizeGitRemote = (r: string): string =>
-  r.replace(/^[a-z+]+:\/\//i, "").replace(/^git@([^:]+):/, "$1/");
+/**
+ * The git remote as comma shows it: "github.com/owner/repo", whatever form the device reported
+ * ("https://github.com/owner/repo.git", "git@github.com:owner/repo.git", "ssh://git@github.com/owner/repo").
+ */
+export function normalizeGitRemote(remote: string): string {
+  const trimmed = remote.trim();
+  const scp = /^[^@/:]+@([^:/]+):(?!\/)(.*)$/.exec(trimmed); // user@host:owner/repo
+  const bare = scp ? `${scp[1]}/${scp[2]}` : trimmed.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/^[^@/]+@/, "");
+  return bare.replace(/\/+$/, "").replace(/\.git$/i, "");
+}
 
 export function aggregateRoute(segments: readonly SegmentInput[]): RouteFields {
   const segs = [...segments].sort((a, b) => a.number - b.number);

@@ -58,6 +58,14 @@ export function appAuthUrl(env: Env, ownOrigin: string, requested: string | unde
   return new URL("/auth/", url.origin);
 }
 
+/**
+ * A browser's `Origin` on the code exchange: absent (not a browser), our own, or one of ALLOWED_ORIGINS. Codes only
+ * ever go to those origins, and CORS alone would not stop another page from spending one (it only hides the answer).
+ */
+export function exchangeOriginAllowed(env: Env, ownOrigin: string, origin: string | undefined): boolean {
+  return !origin || origin === ownOrigin || allowedOrigins(env).includes(origin);
+}
+
 export function allowedOrigins(env: Env): string[] {
   return (env.ALLOWED_ORIGINS ?? "")
     .split(",")

@@ -1,11 +1,13 @@
 /**
  * The Worker's side of athena: who may call which device method, and turning a relay outcome from the
- * DeviceObject into an HTTP answer. Errors follow comma's athena where clients depend on them (a 504 whose text
- * contains "Timed out"; 202 {"result": "Device offline, message queued"}), as JSON {error, message}.
+ * DeviceObject into an HTTP answer. On our API (`/api/v1/devices/{id}/athena`) failures are HTTP statuses with JSON
+ * {error, message}; on comma's path (`POST /:dongle`) they are JSON-RPC errors on 200, because comma's web apps throw
+ * on any other status (new-connect fires setRouteViewed without catching). Both keep comma's texts clients look
+ * for ("Device not registered", "Timed out") and 202 {"result": "Device offline, message queued"}.
  */
 import { CONNECT_HEADERS, type ConnectRole, type RelayOutcome } from "../../../durable-objects/contract";
 import { ApiError, badRequest } from "../../errors";
-import { parseUserCall, RpcShapeError, type UserCall } from "../../protocol/jsonrpc";
+import { parseUserCall, type RpcId, RpcShapeError, type UserCall } from "../../protocol/jsonrpc";
 import type { DeviceAccess } from "../access";
 
 export const DEFAULT_TIMEOUT_S = 30;
@@ -68,19 +70,59 @@ export function relayTimeoutMs(query: string | undefined, body: unknown): number
 
 export const OFFLINE_QUEUED = { result: "Device offline, message queued" } as const;
 
-/** Maps the DeviceObject's answer to the response, or throws the matching ApiError. */
-export function relayResponse(outcome: RelayOutcome): { status: 200 | 202; body: string } {
+/**
+ * Failures of a relay call that are about the device, not the caller. `rpcMessage` is comma's text, which its apps
+ * search for ("Device not registered" for an offline device, "Timed out").
+ */
+const DEVICE_FAILURES = {
+  offline: {
+    status: 404,
+    code: "device_offline",
+    message: "Device not connected",
+    rpcMessage: "Device not registered",
+  },
+  timeout: {
+    status: 504,
+    code: "device_timeout",
+    message: "Timed out waiting for the device to reply",
+    rpcMessage: "Timed out waiting for the device to reply",
+  },
+  disconnected: {
+    status: 502,
+    code: "device_disconnected",
+    message: "The device disconnected before replying",
+    rpcMessage: "The device disconnected before replying",
+  },
+} as const;
+
+/** JSON-RPC server-error codes (-32000…-32099 are for the implementation) for the failures above. */
+const RPC_CODES = { offline: -32001, timeout: -32002, disconnected: -32003 } as const;
+
+export type RelayStyle = "http-status" | "jsonrpc";
+
+/**
+ * Maps the DeviceObject's answer to the response, or throws the matching ApiError. In the "jsonrpc" style (comma's
+ * path) an offline device, a timeout or a dropped socket become a JSON-RPC error object with the caller's id on 200,
+ * as a device's own error is answered; `data.error` carries our stable code.
+ */
+export function relayResponse(
+  outcome: RelayOutcome,
+  style: RelayStyle = "http-status",
+  callerId: RpcId | null = null,
+): { status: 200 | 202; body: string } {
   switch (outcome.kind) {
     case "reply":
       return { status: 200, body: outcome.body };
     case "queued":
       return { status: 202, body: JSON.stringify(OFFLINE_QUEUED) };
     case "offline":
-      throw new ApiError(404, "device_offline", "Device not connected");
     case "timeout":
-      throw new ApiError(504, "device_timeout", "Timed out waiting for the device to reply");
-    case "disconnected":
-      throw new ApiError(502, "device_disconnected", "The device disconnected before replying");
+    case "disconnected": {
+      const failure = DEVICE_FAILURES[outcome.kind];
+      if (style === "http-status") throw new ApiError(failure.status, failure.code, failure.message);
+      const error = { code: RPC_CODES[outcome.kind], message: failure.rpcMessage, data: { error: failure.code } };
+      return { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id: callerId, error }) };
+    }
     case "queue-full":
       throw new ApiError(429, "queue_full", outcome.message);
   }

@@ -5,6 +5,7 @@
  */
 import { hmacSha256Base64url } from "../../lib/encoding";
 import type { routes, segments } from "../../db/schema";
+import { normalizeGitRemote } from "../../logs/route";
 
 export type RouteRow = typeof routes.$inferSelect;
 /** What a route view reads: every column but the log id, the drive statistics and the deletion mark. */
@@ -91,12 +92,15 @@ export async function routeView(route: ViewedRoute, ctx: ViewContext) {
     git_commit: route.gitCommit,
     git_commit_date: route.gitCommitDate,
     git_dirty: route.gitDirty,
-    git_remote: route.gitRemote,
+    // Normalised again here: rows processed before the normalisation learnt ".git" and "user@" still hold them.
+    git_remote: route.gitRemote === null ? null : normalizeGitRemote(route.gitRemote),
     platform: route.platform,
     make: route.make,
     vin: route.vin,
     version: route.version,
     devicetype: route.deviceType,
+    start_time_utc_millis: route.startTimeMs ?? 0,
+    end_time_utc_millis: route.endTimeMs ?? 0,
   };
 }
 
@@ -109,8 +113,6 @@ export async function routeSegmentsView(route: ViewedRoute, numbers: number[], c
     segment_numbers: numbers,
     segment_start_times: starts,
     segment_end_times: ends,
-    start_time_utc_millis: route.startTimeMs ?? 0,
-    end_time_utc_millis: route.endTimeMs ?? 0,
     share_exp: ctx.share.exp,
     share_sig: ctx.share.sig,
   };

@@ -1,10 +1,14 @@
 /**
  * Geocoding over D1 (docs/cloudflare.md (Maps)): forward search through the FTS5 index `places_fts`, reverse lookup
  * as the nearest row of `places` inside a growing bounding box (the lat/lng index does the pre-filter).
+ * The FTS index is derived from `places` (worker/db/places-fts.ts): if it is missing (a database restored from a
+ * plain D1 export, which cannot carry virtual tables), the first search creates and fills it.
  * Built for the Natural Earth set (~7k places) and city-scale address lists; planet scale wants an upstream.
  */
 import { and, between, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
+import { PLACES_FTS_DDL, PLACES_FTS_REBUILD } from "../../db/places-fts";
 import { places } from "../../db/schema";
 import { badRequest } from "../../errors";
 
@@ -41,13 +45,37 @@ export async function searchPlaces(db: Db, q: string, limit: number): Promise<Pl
   const match = ftsQuery(q);
   if (!match) throw badRequest("invalid_query", "q must contain at least one letter or digit");
   const exact = q.trim().toLowerCase();
-  const rows = await db.all<PlaceRow & { ascii_name: string }>(sql`
+  const search = () =>
+    db.all<PlaceRow & { ascii_name: string }>(sql`
     SELECT p.id, p.name, p.ascii_name, p.province, p.country, p.iso2, p.lat, p.lng, p.population
     FROM places_fts JOIN places p ON p.id = places_fts.rowid
     WHERE places_fts MATCH ${match}
     ORDER BY (lower(p.name) = ${exact} OR lower(p.ascii_name) = ${exact}) DESC, p.population DESC, bm25(places_fts)
     LIMIT ${limit}`);
+  let rows: Awaited<ReturnType<typeof search>>;
+  try {
+    rows = await search();
+  } catch (err) {
+    if (!isMissingIndex(err)) throw err;
+    await buildPlacesIndex(db);
+    rows = await search();
+  }
   return rows.map(toResult);
+}
+
+/** Creates the FTS index and its triggers if absent and fills it from `places`. Idempotent, so racing calls are fine. */
+export async function buildPlacesIndex(db: Db): Promise<void> {
+  await db.batch(
+    [...PLACES_FTS_DDL, PLACES_FTS_REBUILD].map((s) => db.run(sql.raw(s))) as unknown as [BatchItem<"sqlite">],
+  );
+}
+
+/** D1 reports "no such table: places_fts"; drizzle wraps it in "Failed query: …" with the D1 error as the cause. */
+function isMissingIndex(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (/no such table: places_fts\b/.test(e.message)) return true;
+  }
+  return false;
 }
 
 /** Nearest place to a point, or null if none within ~10° (open ocean, or an empty table). */
