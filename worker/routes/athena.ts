@@ -21,6 +21,7 @@ import {
   relayResponse,
   relayTimeoutMs,
 } from "../services/athena";
+import { auditSource } from "../services/audit";
 import { deviceSocketRole, userFromAccessToken, viewerCredentials } from "../services/athena-sockets";
 
 export const athenaRoutes = new Hono<AppEnv>({ strict: false });
@@ -139,11 +140,13 @@ athenaRoutes.get("/api/v1/admin/pending-devices", identify, async (c) => {
 
 athenaRoutes.post("/api/v1/admin/pending-devices/:dongle/approve", identify, async (c) => {
   requireAdmin(requireUser(c));
-  return c.json(await approveDevice(c.env, c.var.db, c.req.param("dongle")));
+  return c.json(await approveDevice(c.env, c.var.db, c.req.param("dongle"), auditSource(c.var.principal, c.req.raw)));
 });
 
 athenaRoutes.post("/api/v1/admin/pending-devices/:dongle/reject", identify, async (c) => {
   const admin = requireUser(c);
   requireAdmin(admin);
-  return c.json(await rejectDevice(c.env, c.var.db, admin, c.req.param("dongle")));
+  return c.json(
+    await rejectDevice(c.env, c.var.db, admin, c.req.param("dongle"), auditSource(c.var.principal, c.req.raw)),
+  );
 });

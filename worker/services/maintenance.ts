@@ -1,4 +1,5 @@
 import { nowSeconds } from "../lib/time";
+import { pruneAuditEvents } from "./audit-log";
 import { sweepImports } from "./imports";
 
 /** Cron: prune bookkeeping that only matters for a short while. */
@@ -9,4 +10,5 @@ export async function runScheduled(_controller: ScheduledController, env: Env): 
     env.DB.prepare("DELETE FROM refresh_tokens WHERE expires_at < ?").bind(now - 24 * 3600),
   ]);
   await sweepImports(env, now);
+  await pruneAuditEvents(env, now);
 }
