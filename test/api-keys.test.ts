@@ -259,4 +259,12 @@ describe("API keys", () => {
     }
     expect(JSON.parse(created.detail as string)).toEqual({ name: "ci", scope: "write" });
   });
+
+  it("is documented in the OpenAPI document", async () => {
+    const doc = (await (await workerFetch("/api/v1/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(doc.paths["/api/v1/auth/api-keys"] ?? {}).sort()).toEqual(["get", "post"]);
+    expect(Object.keys(doc.paths["/api/v1/auth/api-keys/{id}"] ?? {})).toEqual(["delete"]);
+  });
 });

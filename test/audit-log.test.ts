@@ -317,6 +317,14 @@ describe("reading the log", () => {
     expect((await workerFetch("/api/v1/auth/audit")).status).toBe(401);
   });
 
+  it("is documented in the OpenAPI document", async () => {
+    const doc = (await (await workerFetch("/api/v1/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(doc.paths["/api/v1/auth/audit"] ?? {})).toEqual(["get"]);
+    expect(Object.keys(doc.paths["/api/v1/admin/audit"] ?? {})).toEqual(["get"]);
+  });
+
   it("rejects bad paging parameters with 400", async () => {
     const user = await createUser();
     for (const q of ["?limit=0", "?limit=1000", "?cursor=-1", "?limit=abc"]) {
