@@ -7,6 +7,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../worker";
+import { PRUNE_BATCH, PRUNE_BATCHES_PER_RUN, pruneAuditEvents, retentionDays } from "../worker/services/audit-log";
 import { newRouteName } from "./device-sim/route";
 import { createUser, json, registeredDevice, STRONG_PASSWORD, type TestUser, workerFetch } from "./helpers";
 
@@ -370,6 +371,28 @@ describe("retention", () => {
       .bind(marker)
       .all<{ at: number }>();
     expect(results.map((r) => r.at)).toEqual([now - 364 * day, now - day]);
+  });
+});
+
+describe("retention in bounded batches", () => {
+  it("deletes at most PRUNE_BATCH × PRUNE_BATCHES_PER_RUN rows per run; the next run carries on", async () => {
+    const old = Math.floor(Date.now() / 1000) - 400 * 24 * 3600;
+    const bound = PRUNE_BATCH * PRUNE_BATCHES_PER_RUN;
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+       INSERT INTO audit_events (at, action, actor_kind) SELECT ?1, 'admin.action', 'system' FROM n`,
+    )
+      .bind(old, bound + 500)
+      .run();
+    const now = Math.floor(Date.now() / 1000);
+    expect(await pruneAuditEvents(env, now)).toBe(bound);
+    expect(await pruneAuditEvents(env, now)).toBe(500);
+    expect(await pruneAuditEvents(env, now)).toBe(0);
+  });
+
+  it("reads AUDIT_RETENTION_DAYS as whole days, falling back to a year", () => {
+    expect(retentionDays({ AUDIT_RETENTION_DAYS: "30" })).toBe(30);
+    for (const bad of ["", "0", "-5", "1.5", "a year"]) expect(retentionDays({ AUDIT_RETENTION_DAYS: bad })).toBe(365);
   });
 });
 
