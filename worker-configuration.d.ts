@@ -12,6 +12,7 @@ interface __BaseEnv_Env {
 	PUBLIC_URL: string;
 	MAP_ARCHIVE_KEY: string;
 	ROUTING_URL: string;
+	AUDIT_RETENTION_DAYS: string;
 	JWT_SECRET: string;
 	URL_SIGNING_SECRET: string;
 	DEVICE: DurableObjectNamespace<import("./worker/index").DeviceObject>;
@@ -28,7 +29,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENABLE_REGISTRATION" | "PRIME_TYPE" | "ALLOWED_ORIGINS" | "PUBLIC_URL" | "MAP_ARCHIVE_KEY" | "ROUTING_URL" | "JWT_SECRET" | "URL_SIGNING_SECRET">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENABLE_REGISTRATION" | "PRIME_TYPE" | "ALLOWED_ORIGINS" | "PUBLIC_URL" | "MAP_ARCHIVE_KEY" | "ROUTING_URL" | "AUDIT_RETENTION_DAYS" | "JWT_SECRET" | "URL_SIGNING_SECRET">> {}
 }
 declare module "*.woff2" {
 	const value: ArrayBuffer;

@@ -59,7 +59,7 @@ const dropPlacesIndex = (env: { DB: D1Database }) => env.DB.batch(PLACES_FTS_DRO
 
 /**
  * The rows, while the place index is out of the database: D1's remote export refuses a database holding any
- * virtual table, `--table` or not. A search in between recreates the index (services/geocode.ts), which makes the
+ * virtual table, `--table` or not. A search in between recreates the index (services/maps/geocode.ts), which makes the
  * export refuse again: then drop and try again. The index is rebuilt afterwards in every case.
  */
 async function exportRows(target: Target, plan: ReturnType<typeof exportPlan>, outDir: string): Promise<string> {

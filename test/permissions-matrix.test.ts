@@ -2,14 +2,37 @@
  * One authorization layer serves both API surfaces; this checks it as a matrix: every endpoint × every kind of
  * caller → the expected status class. Each cell runs on a fresh device and drive, so a write that succeeds in one
  * cell cannot change the outcome of another. "routeShared" is a user the cell's drive alone is shared with.
+ * "ownerReadKey"/"ownerWriteKey" are the owner's API keys: a write key is the owner, a read key is the owner for GET
+ * and 403 for anything else. Account endpoints (API keys, audit log) have their own table below.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newRouteName } from "./device-sim/route";
 import { createUser, registeredDevice, workerFetch, type TestUser } from "./helpers";
 
-type Caller = "owner" | "reader" | "writer" | "stranger" | "anonymous" | "admin" | "otherDevice" | "routeShared";
-const CALLERS: Caller[] = ["owner", "reader", "writer", "stranger", "anonymous", "admin", "otherDevice", "routeShared"];
+type Caller =
+  | "owner"
+  | "reader"
+  | "writer"
+  | "stranger"
+  | "anonymous"
+  | "admin"
+  | "otherDevice"
+  | "routeShared"
+  | "ownerReadKey"
+  | "ownerWriteKey";
+const CALLERS: Caller[] = [
+  "owner",
+  "reader",
+  "writer",
+  "stranger",
+  "anonymous",
+  "admin",
+  "otherDevice",
+  "routeShared",
+  "ownerReadKey",
+  "ownerWriteKey",
+];
 type Level = "read" | "write" | "owner";
 
 interface Cell {
@@ -252,9 +275,13 @@ const ENDPOINTS: Endpoint[] = [
  * What each caller should get: 2xx (allowed), or the exact refusal. Endpoints that only users may call refuse devices
  * with 403. A user a drive is shared with reads that drive, is refused any change to it, and sees nothing else.
  */
-function expected(caller: Caller, endpoint: Endpoint): "2xx" | 401 | 403 | 404 {
+function expected(caller: Caller, endpoint: Endpoint, method: string): "2xx" | 401 | 403 | 404 {
   const level = endpoint.level;
   switch (caller) {
+    case "ownerWriteKey":
+      return "2xx";
+    case "ownerReadKey":
+      return method === "GET" ? "2xx" : 403;
     case "routeShared":
       return !endpoint.route ? 404 : level === "read" ? "2xx" : 403;
     case "owner":
@@ -275,6 +302,16 @@ function expected(caller: Caller, endpoint: Endpoint): "2xx" | 401 | 403 | 404 {
 
 let admin: TestUser, owner: TestUser, reader: TestUser, writer: TestUser, stranger: TestUser, routeShared: TestUser;
 let otherDeviceAuth: string;
+let ownerReadKey: string, ownerWriteKey: string;
+
+async function newApiKey(user: TestUser, scope: "read" | "write"): Promise<{ id: string; key: string }> {
+  const res = await workerFetch("/api/v1/auth/api-keys", {
+    ...jsonInit("POST", { name: `matrix ${scope}`, scope }),
+    headers: { "Content-Type": "application/json", ...user.auth },
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; key: string };
+}
 
 beforeAll(async () => {
   admin = await createUser(); // the first account of this file's database is the admin
@@ -287,6 +324,8 @@ beforeAll(async () => {
   ]);
   const other = await registeredDevice({ keyKind: "ecdsa" });
   otherDeviceAuth = `JWT ${await other.token()}`;
+  ownerReadKey = (await newApiKey(owner, "read")).key;
+  ownerWriteKey = (await newApiKey(owner, "write")).key;
   expect(admin.role).toBe("admin");
 });
 
@@ -323,6 +362,8 @@ function authFor(caller: Caller): Record<string, string> {
   const users = { owner, reader, writer, stranger, admin, routeShared } as Record<string, TestUser>;
   if (caller === "anonymous") return {};
   if (caller === "otherDevice") return { Authorization: otherDeviceAuth };
+  if (caller === "ownerReadKey") return { Authorization: `Bearer ${ownerReadKey}` };
+  if (caller === "ownerWriteKey") return { Authorization: `Bearer ${ownerWriteKey}` };
   return users[caller].auth;
 }
 
@@ -339,7 +380,69 @@ describe("permission matrix", () => {
           headers: { ...(init.headers as Record<string, string>), ...authFor(caller) },
         });
         await res.body?.cancel();
-        const want = expected(caller, endpoint);
+        const want = expected(caller, endpoint, init.method ?? "GET");
+        const ok = want === "2xx" ? res.status >= 200 && res.status < 300 : res.status === want;
+        if (!ok) failures.push(`${caller}: got ${res.status}, want ${want}`);
+      }
+      expect(failures).toEqual([]);
+    });
+  }
+});
+
+/**
+ * Endpoints about the caller's own account rather than a device: every signed-in user may use them on their own
+ * account (admins also on everyone's), devices may not, API keys may read the audit log but not manage keys.
+ */
+interface AccountEndpoint {
+  name: string;
+  /** Endpoints about one API key get a fresh key of the account behind the caller (the owner's for the others). */
+  needsKey?: true;
+  request(keyId: string): [string, RequestInit?];
+  expect(caller: Caller): "2xx" | 401 | 403;
+}
+
+const anyUser = (caller: Caller) => (caller === "anonymous" ? 401 : caller === "otherDevice" ? 403 : "2xx");
+const sessionOnly = (caller: Caller) => (caller.endsWith("Key") ? 403 : anyUser(caller));
+
+const ACCOUNT_ENDPOINTS: AccountEndpoint[] = [
+  { name: "GET /api/v1/auth/api-keys", request: () => ["/api/v1/auth/api-keys"], expect: sessionOnly },
+  {
+    name: "POST /api/v1/auth/api-keys",
+    request: () => ["/api/v1/auth/api-keys", jsonInit("POST", { name: "matrix", scope: "read" })],
+    expect: sessionOnly,
+  },
+  {
+    name: "DELETE /api/v1/auth/api-keys/:id",
+    needsKey: true,
+    request: (id) => [`/api/v1/auth/api-keys/${id}`, { method: "DELETE" }],
+    expect: sessionOnly,
+  },
+  { name: "GET /api/v1/auth/audit", request: () => ["/api/v1/auth/audit?limit=5"], expect: anyUser },
+  {
+    name: "GET /api/v1/admin/audit",
+    request: () => ["/api/v1/admin/audit?limit=5"],
+    expect: (caller) => (caller === "admin" ? "2xx" : anyUser(caller) === "2xx" ? 403 : anyUser(caller)),
+  },
+];
+
+function accountOf(caller: Caller): TestUser {
+  const users = { owner, reader, writer, stranger, admin, routeShared } as Record<string, TestUser>;
+  return users[caller] ?? owner;
+}
+
+describe("permission matrix: account endpoints", () => {
+  for (const endpoint of ACCOUNT_ENDPOINTS) {
+    it(endpoint.name, async () => {
+      const failures: string[] = [];
+      for (const caller of CALLERS) {
+        const keyId = endpoint.needsKey ? (await newApiKey(accountOf(caller), "read")).id : "";
+        const [path, init = {}] = endpoint.request(keyId);
+        const res = await workerFetch(path, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), ...authFor(caller) },
+        });
+        await res.body?.cancel();
+        const want = endpoint.expect(caller);
         const ok = want === "2xx" ? res.status >= 200 && res.status < 300 : res.status === want;
         if (!ok) failures.push(`${caller}: got ${res.status}, want ${want}`);
       }

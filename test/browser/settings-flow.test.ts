@@ -61,7 +61,8 @@ describe("settings", () => {
     });
     await page.reload();
     await page.getByRole("heading", { name: "Settings" }).waitFor();
-    await expect.poll(() => page.getByText("Member since").isVisible()).toBe(true);
+    // waitFor, not a 1 s poll: Settings loads the account, its API keys and its activity at once.
+    await page.getByText("Member since").waitFor();
     const after = await page.evaluate(() => JSON.parse(localStorage.getItem("edge-connect.session")!));
     expect(after.refresh).not.toBe(before.refresh);
     expect(after.expiresAt).toBeGreaterThan(Date.now());
@@ -88,7 +89,8 @@ describe("settings", () => {
     expect((await login(account.password)).status).toBe(401);
     // Still signed in here: the page got the new token pair.
     await page.reload();
-    await expect.poll(() => page.getByText("Member since").isVisible()).toBe(true);
+    // waitFor, not a 1 s poll: Settings loads the account, its API keys and its activity at once.
+    await page.getByText("Member since").waitFor();
   });
 
   it("signs out", async () => {

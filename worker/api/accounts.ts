@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { createRoute } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
-import { requireUser } from "../http/auth";
+import { requireSessionUser, requireUser } from "../http/auth";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
 import {
   changePassword,
@@ -12,6 +12,7 @@ import {
   refresh,
   registerUser,
 } from "../services/accounts/accounts";
+import { auditSource } from "../services/audit";
 
 const User = z
   .object({
@@ -91,6 +92,7 @@ const passwordRoute = createRoute({
   security: userAuth,
   summary: "Change my password: every other session is signed out, this one gets new tokens",
   description:
+    "Needs a signed-in session: an API key gets 403 `api_key_not_allowed`. " +
     "Wrong current password → 403 `invalid_credentials`, counted by the sign-in rate limit (429 `too_many_attempts`). " +
     "A new password that breaks the registration rule → 400 `weak_password`.",
   request: jsonBody(
@@ -148,9 +150,10 @@ export const accountsApi = apiRouter()
     const tokens = await changePassword(
       c.env,
       c.var.db,
-      requireUser(c),
+      requireSessionUser(c),
       c.req.valid("json"),
       clientIp(c.req.header("CF-Connecting-IP")),
+      auditSource(c.var.principal, c.req.raw),
     );
     return c.json(tokens, 200);
   })

@@ -43,7 +43,7 @@ const relayDescription =
 
 /**
  * Our path answers device failures with HTTP statuses; comma's `POST /{dongle_id}` with JSON-RPC errors on 200
- * (its web apps throw on any other status), see services/athena.ts.
+ * (its web apps throw on any other status), see services/athena/relay.ts.
  */
 function relayOperation(path: string, tags: string[], style: "http-status" | "jsonrpc") {
   const deviceFailures: Record<string, ReturnType<typeof error>> = style === "http-status"

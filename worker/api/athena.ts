@@ -22,6 +22,7 @@ import {
   type RelayStyle,
   relayTimeoutMs,
 } from "../services/athena/relay";
+import { auditSource } from "../services/audit";
 import { deviceSocketRole, userFromAccessToken, viewerCredentials } from "../http/athena-sockets";
 
 export const athenaRoutes = new Hono<AppEnv>({ strict: false });
@@ -67,7 +68,7 @@ async function relay(c: Context<AppEnv>, style: RelayStyle) {
   const { status, body: text } = relayResponse(outcome, style, call.callerId);
   return c.body(text, status, { "Content-Type": "application/json" });
 }
-// comma's apps throw on any non-2xx answer: device failures come back as JSON-RPC errors there (services/athena.ts).
+// comma's apps throw on any non-2xx answer: device failures come back as JSON-RPC errors there (services/athena/relay.ts).
 athenaRoutes.post(`/${DONGLE}`, identify, (c) => relay(c, "jsonrpc"));
 athenaRoutes.post("/api/v1/devices/:dongle/athena", identify, (c) => relay(c, "http-status"));
 
@@ -141,11 +142,13 @@ athenaRoutes.get("/api/v1/admin/pending-devices", identify, async (c) => {
 
 athenaRoutes.post("/api/v1/admin/pending-devices/:dongle/approve", identify, async (c) => {
   requireAdmin(requireUser(c));
-  return c.json(await approveDevice(c.env, c.var.db, c.req.param("dongle")));
+  return c.json(await approveDevice(c.env, c.var.db, c.req.param("dongle"), auditSource(c.var.principal, c.req.raw)));
 });
 
 athenaRoutes.post("/api/v1/admin/pending-devices/:dongle/reject", identify, async (c) => {
   const admin = requireUser(c);
   requireAdmin(admin);
-  return c.json(await rejectDevice(c.env, c.var.db, admin, c.req.param("dongle")));
+  return c.json(
+    await rejectDevice(c.env, c.var.db, admin, c.req.param("dongle"), auditSource(c.var.principal, c.req.raw)),
+  );
 });

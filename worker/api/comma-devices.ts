@@ -7,9 +7,10 @@ import { requireUser } from "../http/auth";
 import { badRequest, notFound } from "../errors";
 import { jsonBody } from "../http/params";
 import { loadDeviceFor } from "../services/access";
+import { auditSource } from "../services/audit";
+import { deviceView } from "../services/devices/devices";
 import { addDeviceUser, listDeviceUsers, removeDeviceUser } from "../services/devices/sharing";
 import { drivingStats, lastLocation } from "../services/devices/stats";
-import { deviceView } from "../services/devices/devices";
 
 export const commaDevices = new Hono<AppEnv>({ strict: false });
 
@@ -57,7 +58,7 @@ commaDevices.post("/v1/devices/:dongle/add_user", async (c) => {
   requireUser(c);
   const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "owner");
   const body = await jsonBody<{ email?: unknown; permission?: unknown }>(c);
-  await addDeviceUser(c.var.db, device, body?.email, body?.permission);
+  await addDeviceUser(c.var.db, device, body?.email, body?.permission, auditSource(c.var.principal, c.req.raw));
   return c.json({ success: 1 });
 });
 
@@ -65,7 +66,7 @@ commaDevices.post("/v1/devices/:dongle/del_user", async (c) => {
   requireUser(c);
   const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "owner");
   const body = await jsonBody<{ email?: unknown }>(c);
-  await removeDeviceUser(c.var.db, device, body?.email);
+  await removeDeviceUser(c.var.db, device, body?.email, auditSource(c.var.principal, c.req.raw));
   return c.json({ success: 1 });
 });
 

@@ -59,7 +59,7 @@ commaRoutes.patch("/v1/route/:route", async (c) => {
 
 /** The PWA's and comma's delete: same service as DELETE /api/v1/routes/{fullname} (idempotent, 200 when repeated). */
 commaRoutes.delete("/v1/route/:route", async (c) => {
-  await deleteRouteFor(c.env, c.var.db, c.var.principal, c.req.param("route"));
+  await deleteRouteFor(c.env, c.var.db, c.var.principal, c.req.param("route"), c.req.raw);
   return c.json({ success: 1 });
 });
 

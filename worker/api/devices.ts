@@ -6,11 +6,12 @@ import { requireUser } from "../http/auth";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
 import { DriveEvents } from "./drive-content";
 import { loadDeviceFor } from "../services/access";
+import { notFound } from "../errors";
+import { auditSource } from "../services/audit";
+import { deviceView } from "../services/devices/devices";
+import { pairDevice, unpairDevice } from "../services/devices/pairing";
 import { addDeviceUser, listDeviceUsers, removeDeviceUser } from "../services/devices/sharing";
 import { detailedDrivingStats, lastLocation } from "../services/devices/stats";
-import { deviceView } from "../services/devices/devices";
-import { notFound } from "../errors";
-import { pairDevice, unpairDevice } from "../services/devices/pairing";
 
 const Device = z
   .object({
@@ -240,10 +241,20 @@ export const devicesApi = apiRouter()
   .openapi(remove, async (c) => {
     requireUser(c);
     const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.valid("param").dongle_id, "owner");
-    await unpairDevice(c.var.db, device.dongleId);
+    await unpairDevice(c.var.db, device, auditSource(c.var.principal, c.req.raw));
     return c.json({ success: 1 as const }, 200);
   })
-  .openapi(pair, async (c) => c.json(await pairDevice(c.var.db, requireUser(c), c.req.valid("json").pair_token), 200))
+  .openapi(pair, async (c) =>
+    c.json(
+      await pairDevice(
+        c.var.db,
+        requireUser(c),
+        c.req.valid("json").pair_token,
+        auditSource(c.var.principal, c.req.raw),
+      ),
+      200,
+    ),
+  )
   .openapi(stats, async (c) => {
     const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.valid("param").dongle_id, "read");
     return c.json(await detailedDrivingStats(c.var.db, device.dongleId), 200);
@@ -262,13 +273,13 @@ export const devicesApi = apiRouter()
     requireUser(c);
     const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.valid("param").dongle_id, "owner");
     const body = c.req.valid("json");
-    await addDeviceUser(c.var.db, device, body.email, body.permission);
+    await addDeviceUser(c.var.db, device, body.email, body.permission, auditSource(c.var.principal, c.req.raw));
     return c.json({ success: 1 as const }, 200);
   })
   .openapi(unshare, async (c) => {
     requireUser(c);
     const params = c.req.valid("param");
     const { device } = await loadDeviceFor(c.var.db, c.var.principal, params.dongle_id, "owner");
-    await removeDeviceUser(c.var.db, device, decodeURIComponent(params.email));
+    await removeDeviceUser(c.var.db, device, decodeURIComponent(params.email), auditSource(c.var.principal, c.req.raw));
     return c.json({ success: 1 as const }, 200);
   });

@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireUser } from "../http/auth";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
+import { auditSource } from "../services/audit";
 import { loadRouteFor } from "../services/drives/access";
 import { addRouteUser, listRouteUsers, removeRouteUser } from "../services/drives/sharing";
 
@@ -57,13 +58,13 @@ export const routeUsersApi = apiRouter()
   .openapi(add, async (c) => {
     requireUser(c);
     const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, "write");
-    await addRouteUser(c.var.db, route, c.req.valid("json").email);
+    await addRouteUser(c.var.db, route, c.req.valid("json").email, auditSource(c.var.principal, c.req.raw));
     return c.json({ success: 1 as const }, 200);
   })
   .openapi(remove, async (c) => {
     requireUser(c);
     const params = c.req.valid("param");
     const { route } = await loadRouteFor(c.env, c.var.db, c.var.principal, params.fullname, "write");
-    await removeRouteUser(c.var.db, route, params.email);
+    await removeRouteUser(c.var.db, route, params.email, auditSource(c.var.principal, c.req.raw));
     return c.json({ success: 1 as const }, 200);
   });

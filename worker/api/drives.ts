@@ -274,7 +274,7 @@ export const routesApi = apiRouter()
     );
   })
   .openapi(remove, async (c) => {
-    await deleteRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname);
+    await deleteRouteFor(c.env, c.var.db, c.var.principal, c.req.valid("param").fullname, c.req.raw);
     return c.json({ success: 1 as const }, 200);
   });
 

@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireUser } from "../http/auth";
 import { apiRouter, errors, jsonContent, userAuth, z } from "../http/openapi";
+import { auditSource, recordAudit } from "../services/audit";
 import { requireAdmin } from "../services/devices/adoption";
 import { reprocessRoute } from "../services/processing/reprocess";
 
@@ -30,5 +31,12 @@ const reprocess = createRoute({
 
 export const processingApi = apiRouter().openapi(reprocess, async (c) => {
   requireAdmin(requireUser(c));
-  return c.json(await reprocessRoute(c.env, c.var.db, c.req.valid("param").fullname), 202);
+  const result = await reprocessRoute(c.env, c.var.db, c.req.valid("param").fullname);
+  await recordAudit(c.var.db, {
+    ...auditSource(c.var.principal, c.req.raw),
+    action: "admin.action",
+    target: { kind: "route", id: result.fullname },
+    detail: { operation: "route.reprocess", enqueued: result.enqueued },
+  });
+  return c.json(result, 202);
 });

@@ -2,11 +2,13 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { apiRouter } from "../http/openapi";
 import { accountsApi } from "./accounts";
+import { apiKeysApi } from "./api-keys";
 import { devicesApi } from "./devices";
 import { routeContentApi } from "./drive-content";
 import { routeUsersApi } from "./drive-users";
 import { routesApi } from "./drives";
 import { registerAthenaDocs } from "./athena-openapi";
+import { auditApi } from "./audit";
 import { importsApi } from "./imports";
 import { processingApi } from "./processing";
 
@@ -16,10 +18,13 @@ apiV1.openAPIRegistry.registerComponent("securitySchemes", "jwt", {
   type: "apiKey",
   in: "header",
   name: "Authorization",
-  description: "`JWT <access_token>` (what comma's apps send) or `Bearer <access_token>`",
+  description:
+    "`JWT <access_token>` (what comma's apps send) or `Bearer <access_token>`; an API key (`ec_live_…`) goes the same way",
 });
 
 apiV1.route("/", accountsApi);
+apiV1.route("/", apiKeysApi);
+apiV1.route("/", auditApi);
 apiV1.route("/", devicesApi);
 apiV1.route("/", routesApi);
 apiV1.route("/", routeContentApi);

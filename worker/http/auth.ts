@@ -2,6 +2,9 @@
  * Authentication for both surfaces. Tokens arrive as `Authorization: JWT <t>` (comma's apps and devices) or
  * `Bearer <t>`; websockets from devices send `Cookie: jwt=<t>`. A header's alg tells the kinds apart: HS256 is
  * ours (a user), RS256/ES256 is a device key. Signed-out comma apps send "JWT null": that is anonymous.
+ * A token starting `ec_live_` is an API key (services/accounts/api-keys.ts), recognised before any JWT parsing: it acts as
+ * its user on user endpoints (devices' endpoints refuse it as they refuse any user), and a read key may not use a
+ * mutating method anywhere.
  */
 import { eq, sql } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
@@ -10,12 +13,13 @@ import { type Db, prepared } from "../db/client";
 import { devices, users } from "../db/schema";
 import { DeviceJwtError, peekDeviceClaims, verifyDeviceJwt } from "../protocol/device-jwt";
 import { accountGone } from "../services/access";
-import { verifyAccessToken } from "../services/accounts/user-tokens";
-import { touchDevice } from "../services/devices/devices";
-import type { AppEnv } from "./app-env";
-import type { Caller, Principal, UserCaller } from "../services/principal";
 import type { DeviceRow, UserRow } from "../db/types";
 import { forbidden, unauthorized } from "../errors";
+import type { AppEnv } from "./app-env";
+import { isApiKeyToken, resolveApiKey } from "../services/accounts/api-keys";
+import { verifyAccessToken } from "../services/accounts/user-tokens";
+import { touchDevice } from "../services/devices/devices";
+import type { Caller, Principal, UserCaller } from "../services/principal";
 
 export function tokenFromRequest(req: Request): string | null {
   const header = req.headers.get("Authorization");
@@ -69,6 +73,11 @@ export async function authenticateDevice(c: Context<AppEnv>, token: string, iden
 export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | null> {
   const token = tokenFromRequest(c.req.raw);
   if (!token) return null;
+  if (isApiKeyToken(token)) {
+    const { user, key, touch } = await resolveApiKey(c.var.db, token);
+    if (touch) c.executionCtx.waitUntil(touch());
+    return { kind: "user", user, apiKey: key };
+  }
   const peek = peekDeviceClaims(token);
   if (!peek) throw unauthorized("Malformed token", "invalid_token");
   if (peek.alg === "HS256") {
@@ -107,6 +116,9 @@ const batchesIdentityHere = (c: Context<AppEnv>) =>
       identityBatchingHandlers.has((r.handler as { [COMPOSED_HANDLER]?: object })[COMPOSED_HANDLER] ?? {}),
   );
 
+/** Methods a read-only API key may use (athena's JSON-RPC relay is a POST, so it needs a write key). */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 /** Resolves the caller once per request; anonymous callers get `principal = null`. */
 export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = batchesIdentityHere(c) ? tokenFromRequest(c.req.raw) : null;
@@ -114,7 +126,10 @@ export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("deferredUserId", await verifyAccessToken(c.env, token));
     c.set("principal", null);
   } else {
-    c.set("principal", await resolvePrincipal(c));
+    const principal = await resolvePrincipal(c);
+    c.set("principal", principal);
+    if (principal?.kind === "user" && principal.apiKey?.scope === "read" && !SAFE_METHODS.has(c.req.method))
+      throw forbidden("This API key is read-only", "api_key_read_only");
   }
   await next();
 };
@@ -138,6 +153,17 @@ export function requireUser(c: Context<AppEnv>): UserRow {
   if (!p) throw unauthorized();
   if (p.kind !== "user") throw forbidden("This endpoint is for user accounts", "user_required");
   return p.user;
+}
+
+/**
+ * requireUser for account management a key must not reach (its own API keys, the password): signed-in sessions
+ * only, so a leaked key cannot mint more keys or lock its owner out. 403 `api_key_not_allowed`.
+ */
+export function requireSessionUser(c: Context<AppEnv>): UserRow {
+  const user = requireUser(c);
+  if (c.var.principal?.kind === "user" && c.var.principal.apiKey)
+    throw forbidden("API keys cannot manage API keys or the password; sign in", "api_key_not_allowed");
+  return user;
 }
 
 /** A device may act only on its own dongle id. */

@@ -7,7 +7,7 @@ import { allowedOrigins } from "../services/accounts/app-signin";
  * never by a cookie a browser would attach on its own, so any web app may call it, comma's connect and new-connect
  * built against this server included: `Access-Control-Allow-Origin: *` and never `Allow-Credentials`.
  * The sign-in pages are the exception: they hand out codes that become tokens, so only ALLOWED_ORIGINS
- * (services/app-signin.ts) get CORS answers there. Video players and tile loaders need Range and the
+ * (services/accounts/app-signin.ts) get CORS answers there. Video players and tile loaders need Range and the
  * ETag/Content-Range answers.
  */
 const shared = {

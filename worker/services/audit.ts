@@ -5,6 +5,7 @@
  */
 import type { Db } from "../db/client";
 import { auditEvents } from "../db/schema";
+import type { Principal } from "./principal";
 
 /** Every action the log knows, one name per idea ("<thing>.<what happened>"). */
 export type AuditAction =
@@ -71,6 +72,28 @@ export function auditInsert(db: Db, event: AuditEvent) {
 
 export async function recordAudit(db: Db, event: AuditEvent): Promise<void> {
   await auditInsert(db, event);
+}
+
+/**
+ * Who is acting and from where, as services receive it from their router (`auditSource`): the actor, the caller's
+ * IP and the account the caller signs in as (the default `userId` of the events it causes).
+ */
+export interface AuditSource {
+  actor: AuditEvent["actor"];
+  ip: string | null;
+  userId: string | null;
+}
+
+/** The actor behind a principal: a user, one of a user's API keys (its id; `userId` is the key's owner), a device. */
+export function auditSource(principal: Principal | null, req: Request): AuditSource {
+  const ip = clientIp(req);
+  if (!principal) return { actor: { kind: "anonymous" }, ip, userId: null };
+  if (principal.kind === "device")
+    return { actor: { kind: "device", id: principal.device.dongleId }, ip, userId: principal.device.ownerId };
+  const actor = principal.apiKey
+    ? { kind: "api_key" as const, id: principal.apiKey.id }
+    : { kind: "user" as const, id: principal.user.id };
+  return { actor, ip, userId: principal.user.id };
 }
 
 /** The client's address as Cloudflare saw it; null when the header is missing (never a shared placeholder). */

@@ -2,6 +2,7 @@ import { lt } from "drizzle-orm";
 import { database } from "../db/client";
 import { loginFailures, refreshTokens } from "../db/schema";
 import { nowSeconds } from "../lib/time";
+import { pruneAuditEvents } from "./audit-log";
 import { sweepImports } from "./imports/imports";
 
 /** Cron: prune bookkeeping that only matters for a short while. */
@@ -13,4 +14,5 @@ export async function runScheduled(_controller: ScheduledController, env: Env): 
     db.delete(refreshTokens).where(lt(refreshTokens.expiresAt, now - 24 * 3600)),
   ]);
   await sweepImports(env, now);
+  await pruneAuditEvents(env, now);
 }

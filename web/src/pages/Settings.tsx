@@ -1,11 +1,13 @@
-/** Account (details, password, sign-out) and preferences. */
+/** Account (details, password, sign-out, API keys, security activity) and preferences. */
 import { useNavigate } from "@solidjs/router";
 import { For, type JSX, Show } from "solid-js";
 import { LANGS, t } from "../i18n";
 import { settings, type ThemePref, type Units, updateSettings } from "../state/settings";
 import { signOut, user } from "../state/session";
 import { dateTime } from "../util/format";
+import { ApiKeys } from "./ApiKeys";
 import { PasswordForm } from "./PasswordForm";
+import { SecurityActivity } from "./SecurityActivity";
 
 function Choice<T extends string>(props: {
   name: string;
@@ -79,6 +81,8 @@ export default function Settings(): JSX.Element {
         </button>
       </section>
       <PasswordForm />
+      <ApiKeys />
+      <SecurityActivity />
       <section class="card" aria-labelledby="prefs-h">
         <h2 id="prefs-h">{t("settings.preferences")}</h2>
         <Choice<ThemePref>

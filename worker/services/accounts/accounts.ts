@@ -11,6 +11,7 @@ import { ApiError, badRequest, forbidden, unauthorized } from "../../errors";
 import { randomHex, sha256Hex } from "../../lib/encoding";
 import { hashPassword, passwordProblem, verifyPassword } from "../../lib/passwords";
 import { nowSeconds } from "../../lib/time";
+import { auditInsert, type AuditSource } from "../audit";
 import { assertLoginAllowed, clearAccountFailures, recordLoginFailure } from "./login-limit";
 import { ACCESS_TOKEN_TTL_S, signAccessToken } from "./user-tokens";
 
@@ -140,6 +141,7 @@ export async function changePassword(
   user: UserRow,
   input: { current_password: string; new_password: string },
   ip: string,
+  source: AuditSource,
 ): Promise<TokenPair> {
   await assertLoginAllowed(db, user.email, ip);
   if (!(await verifyPassword(input.current_password, user.passwordHash))) {
@@ -156,6 +158,7 @@ export async function changePassword(
       .update(refreshTokens)
       .set({ revokedAt: nowSeconds() })
       .where(and(eq(refreshTokens.userId, user.id), isNull(refreshTokens.revokedAt))),
+    auditInsert(db, { ...source, action: "account.password_changed", target: { kind: "user", id: user.id } }),
   ]);
   await clearAccountFailures(db, user.email);
   return issueTokens(env, db, user.id);

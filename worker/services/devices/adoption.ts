@@ -13,6 +13,7 @@ import { ApiError, forbidden, notFound, unauthorized } from "../../errors";
 import { nowSeconds } from "../../lib/time";
 import { CLOCK_LEEWAY_S, DeviceJwtError, peekDeviceClaims, verifyDeviceJwt } from "../../protocol/device-jwt";
 import { deviceObject } from "../athena/relay";
+import { auditInsert, type AuditSource } from "../audit";
 
 /** Anyone can claim unseen dongle ids; cap how many claims can wait so the list stays reviewable. */
 export const MAX_PENDING_DEVICES = 200;
@@ -79,6 +80,7 @@ export async function approveDevice(
   env: Env,
   db: Db,
   dongleId: string,
+  source: AuditSource,
 ): Promise<{ dongle_id: string; approved: true }> {
   const row = await findPending(db, dongleId);
   const clash = await db.query.devices.findFirst({
@@ -91,6 +93,12 @@ export async function approveDevice(
       .insert(devices)
       .values({ dongleId, publicKey: row.publicKey, keyAlgorithm: row.keyAlgorithm, lastSeen: row.lastSeen }),
     db.delete(pendingDevices).where(eq(pendingDevices.dongleId, dongleId)),
+    auditInsert(db, {
+      ...source,
+      action: "device.adopted",
+      target: { kind: "device", id: dongleId },
+      detail: { key_algorithm: row.keyAlgorithm },
+    }),
   ]);
   await deviceObject(env, dongleId).closeDeviceSocket(CLOSE_APPROVED, "approved: reconnect");
   return { dongle_id: dongleId, approved: true };
@@ -101,12 +109,16 @@ export async function rejectDevice(
   db: Db,
   admin: UserRow,
   dongleId: string,
+  source: AuditSource,
 ): Promise<{ dongle_id: string; rejected: true }> {
   await findPending(db, dongleId);
-  await db
-    .update(pendingDevices)
-    .set({ state: "rejected", decidedBy: admin.id, decidedAt: nowSeconds() })
-    .where(eq(pendingDevices.dongleId, dongleId));
+  await db.batch([
+    db
+      .update(pendingDevices)
+      .set({ state: "rejected", decidedBy: admin.id, decidedAt: nowSeconds() })
+      .where(eq(pendingDevices.dongleId, dongleId)),
+    auditInsert(db, { ...source, action: "device.adoption_rejected", target: { kind: "device", id: dongleId } }),
+  ]);
   await deviceObject(env, dongleId).closeDeviceSocket(CLOSE_REJECTED, "rejected");
   return { dongle_id: dongleId, rejected: true };
 }

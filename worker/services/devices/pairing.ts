@@ -6,10 +6,11 @@
 import { eq } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import type { Db } from "../../db/client";
-import { deviceUsers, devices } from "../../db/schema";
-import type { UserRow } from "../../db/types";
+import { devices, deviceUsers } from "../../db/schema";
+import type { DeviceRow, UserRow } from "../../db/types";
 import { ApiError, badRequest, forbidden, notFound } from "../../errors";
 import { DeviceJwtError, verifyDeviceJwt } from "../../protocol/device-jwt";
+import { auditInsert, type AuditSource } from "../audit";
 import { forgetDeviceRouteShares } from "../drives/sharing";
 
 /** Accepts the bare token, the QR URL, or the pre-2020 `imei--serial--token` form. */
@@ -30,6 +31,7 @@ export async function pairDevice(
   db: Db,
   user: UserRow,
   rawToken: string,
+  source: AuditSource,
 ): Promise<{ dongle_id: string; first_pair: boolean }> {
   if (!rawToken) throw badRequest("missing_pair_token", "pair_token is required");
   if (user.role === "viewer") throw forbidden("Viewer accounts cannot pair devices", "insufficient_role");
@@ -56,16 +58,35 @@ export async function pairDevice(
     throw forbidden("The device is paired with a different owner", "paired_to_other_owner");
 
   const firstPair = !device.everPaired;
-  await db
-    .update(devices)
-    .set({ ownerId: user.id, isPaired: true, everPaired: true })
-    .where(eq(devices.dongleId, device.dongleId));
+  await db.batch([
+    db
+      .update(devices)
+      .set({ ownerId: user.id, isPaired: true, everPaired: true })
+      .where(eq(devices.dongleId, device.dongleId)),
+    auditInsert(db, {
+      ...source,
+      action: "device.paired",
+      target: { kind: "device", id: device.dongleId },
+      userId: user.id,
+      detail: { first_pair: firstPair },
+    }),
+  ]);
   return { dongle_id: device.dongleId, first_pair: firstPair };
 }
 
-/** Unpairing forgets the owner and every share (device and single drives); the device shows its pairing QR again. */
-export async function unpairDevice(db: Db, dongleId: string): Promise<void> {
+/**
+ * Unpairing forgets the owner and every share (device and single drives); the device shows its pairing QR again.
+ * The event goes to the owner's activity (an admin may be the one unpairing).
+ */
+export async function unpairDevice(db: Db, device: DeviceRow, source: AuditSource): Promise<void> {
+  const dongleId = device.dongleId;
   await db.batch([
+    auditInsert(db, {
+      ...source,
+      action: "device.unpaired",
+      target: { kind: "device", id: dongleId },
+      userId: device.ownerId ?? source.userId,
+    }),
     db.delete(deviceUsers).where(eq(deviceUsers.dongleId, dongleId)),
     forgetDeviceRouteShares(db, dongleId),
     db.update(devices).set({ ownerId: null, isPaired: false }).where(eq(devices.dongleId, dongleId)),

@@ -4,6 +4,7 @@ import type { Db } from "../../db/client";
 import { deviceUsers, users } from "../../db/schema";
 import type { DeviceRow } from "../../db/types";
 import { badRequest, notFound } from "../../errors";
+import { auditInsert, type AuditSource, recordAudit } from "../audit";
 
 export type SharePermission = "read" | "write";
 const COMMA_PERMISSION = { read: "read_access", write: "write_access" } as const;
@@ -31,17 +32,45 @@ export async function userByEmail(db: Db, email: unknown) {
   return user;
 }
 
-export async function addDeviceUser(db: Db, device: DeviceRow, email: unknown, permission: unknown = "read") {
+/** Share events go to the owner's activity, naming the device and the account (by id, never its email). */
+export async function addDeviceUser(
+  db: Db,
+  device: DeviceRow,
+  email: unknown,
+  permission: unknown,
+  source: AuditSource,
+) {
   const perm: SharePermission = permission === "write" || permission === "write_access" ? "write" : "read";
   const user = await userByEmail(db, email);
   if (user.id === device.ownerId) throw badRequest("already_owner", "This account owns the device");
-  await db
-    .insert(deviceUsers)
-    .values({ dongleId: device.dongleId, userId: user.id, permission: perm })
-    .onConflictDoUpdate({ target: [deviceUsers.dongleId, deviceUsers.userId], set: { permission: perm } });
+  await db.batch([
+    db
+      .insert(deviceUsers)
+      .values({ dongleId: device.dongleId, userId: user.id, permission: perm })
+      .onConflictDoUpdate({ target: [deviceUsers.dongleId, deviceUsers.userId], set: { permission: perm } }),
+    auditInsert(db, {
+      ...source,
+      action: "share.granted",
+      target: { kind: "device", id: device.dongleId },
+      userId: device.ownerId ?? source.userId,
+      detail: { user_id: user.id, permission: perm },
+    }),
+  ]);
 }
 
-export async function removeDeviceUser(db: Db, device: DeviceRow, email: unknown) {
+/** Idempotent; only a share that existed is recorded as revoked. */
+export async function removeDeviceUser(db: Db, device: DeviceRow, email: unknown, source: AuditSource) {
   const user = await userByEmail(db, email);
-  await db.delete(deviceUsers).where(and(eq(deviceUsers.dongleId, device.dongleId), eq(deviceUsers.userId, user.id)));
+  const removed = await db
+    .delete(deviceUsers)
+    .where(and(eq(deviceUsers.dongleId, device.dongleId), eq(deviceUsers.userId, user.id)))
+    .returning({ permission: deviceUsers.permission });
+  if (removed.length)
+    await recordAudit(db, {
+      ...source,
+      action: "share.revoked",
+      target: { kind: "device", id: device.dongleId },
+      userId: device.ownerId ?? source.userId,
+      detail: { user_id: user.id, permission: removed[0].permission },
+    });
 }

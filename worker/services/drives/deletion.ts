@@ -8,12 +8,13 @@
  * client retrying after a lost response (or after an enqueue that failed) both succeeds and heals the purge.
  */
 import { and, eq, gte, lt, sql } from "drizzle-orm";
-import { type Db, database } from "../../db/client";
-import { fileProcessing, routes, segmentQlogs, segments, uploadedFiles } from "../../db/schema";
-import type { Principal } from "../principal";
+import { database, type Db } from "../../db/client";
+import { devices, fileProcessing, routes, segmentQlogs, segments, uploadedFiles } from "../../db/schema";
 import { notFound } from "../../errors";
 import type { PurgeRouteMessage } from "../../protocol/queue-messages";
+import { auditInsert, auditSource } from "../audit";
 import { authorizeRoute, parseRouteName } from "./access";
+import type { Principal } from "../principal";
 
 /** One R2 list/delete call handles at most 1000 keys. */
 const PAGE = 1000;
@@ -26,10 +27,19 @@ export const routePrefix = (dongleId: string, logId: string) => `${dongleId}/${l
  * Owner, admin or shared-write users of the route's device (and the device itself, as for every write); a user
  * the drive alone is shared with gets 403. authorizeRoute, not loadRouteFor: a deleted drive must stay deletable.
  */
-export async function deleteRouteFor(env: Env, db: Db, principal: Principal | null, rawName: string): Promise<void> {
+export async function deleteRouteFor(
+  env: Env,
+  db: Db,
+  principal: Principal | null,
+  rawName: string,
+  req: Request,
+): Promise<void> {
   const { fullname, dongleId, logId } = parseRouteName(rawName);
   await authorizeRoute(db, principal, fullname, dongleId, "write");
-  const route = await db.query.routes.findFirst({ columns: { id: true }, where: eq(routes.fullname, fullname) });
+  const route = await db.query.routes.findFirst({
+    columns: { id: true, deletedAt: true },
+    where: eq(routes.fullname, fullname),
+  });
   if (!route) throw notFound("Route not found", "route_not_found");
   await db.batch([
     // deleted_at keeps its first value: "deleted since" stays true when DELETE is repeated.
@@ -39,6 +49,20 @@ export async function deleteRouteFor(env: Env, db: Db, principal: Principal | nu
       .where(eq(routes.id, route.id)),
     ...leftoverRowStatements(db, dongleId, logId),
   ]);
+  // Only the first deletion is an event (a repeated DELETE only heals the purge). It goes to the device owner.
+  if (route.deletedAt === null) {
+    const owner = await db.query.devices.findFirst({
+      columns: { ownerId: true },
+      where: eq(devices.dongleId, dongleId),
+    });
+    const source = auditSource(principal, req);
+    await auditInsert(db, {
+      ...source,
+      action: "route.deleted",
+      target: { kind: "route", id: fullname },
+      userId: owner?.ownerId ?? source.userId,
+    });
+  }
   const message: PurgeRouteMessage = { type: "purge-route", dongleId, logId };
   await env.UPLOAD_QUEUE.send(message);
 }

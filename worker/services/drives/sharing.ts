@@ -4,8 +4,9 @@
  */
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { devices, routeUsers, routes, users } from "../../db/schema";
+import { devices, routes, routeUsers, users } from "../../db/schema";
 import { badRequest } from "../../errors";
+import { type AuditSource, recordAudit } from "../audit";
 import { userByEmail } from "../devices/sharing";
 import type { RouteRow } from "./views";
 
@@ -19,21 +20,52 @@ export async function listRouteUsers(db: Db, route: RouteRow) {
   return rows.map((r) => ({ email: r.email, name: r.name, created_at: r.createdAt }));
 }
 
-/** Idempotent: sharing again with the same person keeps the first share. */
-export async function addRouteUser(db: Db, route: RouteRow, email: unknown) {
-  const user = await userByEmail(db, email);
+async function deviceOwner(db: Db, dongleId: string): Promise<string | null> {
   const device = await db.query.devices.findFirst({
     columns: { ownerId: true },
-    where: eq(devices.dongleId, route.dongleId),
+    where: eq(devices.dongleId, dongleId),
   });
-  if (user.id === device?.ownerId) throw badRequest("already_owner", "This account owns the device");
-  await db.insert(routeUsers).values({ fullname: route.fullname, userId: user.id }).onConflictDoNothing();
+  return device?.ownerId ?? null;
+}
+
+/**
+ * Idempotent: sharing again with the same person keeps the first share (and records nothing new). Events go to
+ * the device owner's activity, naming the account by id.
+ */
+export async function addRouteUser(db: Db, route: RouteRow, email: unknown, source: AuditSource) {
+  const user = await userByEmail(db, email);
+  const ownerId = await deviceOwner(db, route.dongleId);
+  if (user.id === ownerId) throw badRequest("already_owner", "This account owns the device");
+  const added = await db
+    .insert(routeUsers)
+    .values({ fullname: route.fullname, userId: user.id })
+    .onConflictDoNothing()
+    .returning({ userId: routeUsers.userId });
+  if (added.length)
+    await recordAudit(db, {
+      ...source,
+      action: "share.granted",
+      target: { kind: "route", id: route.fullname },
+      userId: ownerId ?? source.userId,
+      detail: { user_id: user.id, permission: "read" },
+    });
 }
 
 /** Idempotent too; an email without an account is still a 404 so typos are not mistaken for success. */
-export async function removeRouteUser(db: Db, route: RouteRow, email: unknown) {
+export async function removeRouteUser(db: Db, route: RouteRow, email: unknown, source: AuditSource) {
   const user = await userByEmail(db, email);
-  await db.delete(routeUsers).where(and(eq(routeUsers.fullname, route.fullname), eq(routeUsers.userId, user.id)));
+  const removed = await db
+    .delete(routeUsers)
+    .where(and(eq(routeUsers.fullname, route.fullname), eq(routeUsers.userId, user.id)))
+    .returning({ userId: routeUsers.userId });
+  if (removed.length)
+    await recordAudit(db, {
+      ...source,
+      action: "share.revoked",
+      target: { kind: "route", id: route.fullname },
+      userId: (await deviceOwner(db, route.dongleId)) ?? source.userId,
+      detail: { user_id: user.id },
+    });
 }
 
 export async function isRouteSharedWith(db: Db, fullname: string, userId: string): Promise<boolean> {
