@@ -3,6 +3,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { apiRouter } from "../http/openapi";
 import { accountsApi } from "./accounts";
 import { devicesApi } from "./api-devices";
+import { keyRequestsApi } from "./api-key-requests";
 import { routeContentApi } from "./api-route-content";
 import { routeUsersApi } from "./api-route-users";
 import { routesApi } from "./api-routes";
@@ -21,6 +22,7 @@ apiV1.openAPIRegistry.registerComponent("securitySchemes", "jwt", {
 
 apiV1.route("/", accountsApi);
 apiV1.route("/", devicesApi);
+apiV1.route("/", keyRequestsApi);
 apiV1.route("/", routesApi);
 apiV1.route("/", routeContentApi);
 apiV1.route("/", routeUsersApi);
