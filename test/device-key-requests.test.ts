@@ -157,4 +157,14 @@ describe("key-change requests", () => {
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ error: "key_registered" });
   });
+
+  it("is documented in the OpenAPI document", async () => {
+    const doc = (await (await workerFetch("/api/v1/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    };
+    expect(doc.paths["/api/v1/devices/{dongle_id}/key-requests"]?.get?.security).toEqual([{ jwt: [] }]);
+    expect(doc.paths["/api/v1/devices/{dongle_id}/key-requests/{id}/approve"]?.post).toBeDefined();
+    expect(doc.paths["/api/v1/devices/{dongle_id}/key-requests/{id}/reject"]?.post).toBeDefined();
+    expect(doc.paths["/api/v1/admin/key-requests"]?.get).toBeDefined();
+  });
 });
