@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { simAthena, waitFor } from "./athena-helpers";
 import { generateDeviceKeys } from "./device-sim/keys";
 import { createUser, newDevice, registeredDevice, workerFetch, type TestUser } from "./helpers";
 
@@ -58,9 +59,12 @@ describe("key-change requests", () => {
     expect(mine).toMatchObject({ dongle_id: dongle, state: "pending", serial: device.serial });
     expect(mine.key_fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect((await rekeyed.pollPairing()).status).toBe(401); // refused until approved
+    const { sim } = simAthena(device); // the socket held with the old key
+    await sim.connect();
 
     const res = await api(`/api/v1/devices/${dongle}/key-requests/${mine.id}/approve`, owner, "POST");
     expect(res.status).toBe(200);
+    await waitFor(() => expect(sim.closes[0]?.code).toBe(4004));
     expect(await res.json()).toMatchObject({ id: mine.id, state: "approved" });
     expect(await rekeyed.pollPairing()).toMatchObject({ status: 200, isPaired: true });
     expect((await device.pollPairing()).status).toBe(401);
