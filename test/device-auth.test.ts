@@ -55,6 +55,41 @@ describe("device JWT authentication", () => {
     expect((await poll(d, await device.token({ skew: 900 }))).status).toBe(401);
   });
 
+  it("requires exp and at most 24 h of life (plus the leeway); openpilot's 1 h and 2 h tokens pass", async () => {
+    const device = await registeredDevice();
+    const d = device.dongleId!;
+    expect((await poll(d, await device.token({ expiresIn: 2 * 3600 }))).status).toBe(200);
+    expect((await poll(d, await device.token({ expiresIn: 24 * 3600 + 200 }))).status).toBe(200);
+    const tooLong = await poll(d, await device.token({ expiresIn: 24 * 3600 + 600 }));
+    expect(tooLong.status).toBe(401);
+    expect(await tooLong.json()).toMatchObject({
+      error: "invalid_device_token",
+      message: expect.stringMatching(/24 hours/),
+    });
+    const { SignJWT } = await import("jose");
+    const noExp = await new SignJWT({ identity: d, iat: Math.floor(Date.now() / 1000) })
+      .setProtectedHeader({ alg: "RS256", typ: "JWT" })
+      .sign(device.keys.privateKey);
+    expect((await poll(d, noExp)).status).toBe(401);
+  });
+
+  it("refuses the pair token (the QR) as a credential", async () => {
+    const device = await registeredDevice();
+    const res = await poll(device.dongleId!, await device.pairToken());
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({
+      error: "invalid_device_token",
+      message: expect.stringMatching(/pilotpair/),
+    });
+  });
+
+  it("refuses device tokens outside the endpoints devices call", async () => {
+    const device = await registeredDevice();
+    const res = await device.apiGet(`v1/devices/${device.dongleId}/routes`);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: "device_token_not_allowed" });
+  });
+
   it("rejects a token whose algorithm does not match the registered key", async () => {
     const device = await registeredDevice({ keyKind: "rsa" });
     const ec = await generateDeviceKeys("ecdsa");

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { type Context, Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AppEnv } from "../worker/http/app-env";
-import { batchesIdentity, callerOf, identify } from "../worker/http/auth";
+import { acceptsDeviceTokens, batchesIdentity, callerOf, identify } from "../worker/http/auth";
 import { renderError } from "../worker/http/errors";
 import { database } from "../worker/db/client";
 import { newRouteName } from "./device-sim/route";
@@ -36,6 +36,12 @@ function probeApp() {
   app.get("/eager", (c) => seen(c));
   app.get(
     "/batched",
+    batchesIdentity((c) => seen(c)),
+  );
+  // A route devices call (marked as such): the only kind where a device token passes identify.
+  app.get(
+    "/device",
+    acceptsDeviceTokens,
     batchesIdentity((c) => seen(c)),
   );
   const sub = new Hono<AppEnv>();
@@ -67,11 +73,19 @@ describe("identify with batchesIdentity", () => {
 
   it("still authenticates devices and anonymous callers up front", async () => {
     const device = await registeredDevice();
-    expect(await probe("/batched", { Authorization: `JWT ${await device.token()}` })).toEqual({
+    expect(await probe("/device", { Authorization: `JWT ${await device.token()}` })).toEqual({
       principal: "device",
       deferred: null,
       caller: "device",
     });
+    const elsewhere = await probeApp().request(
+      "/batched",
+      { headers: { Authorization: `JWT ${await device.token()}` } },
+      env,
+      createExecutionContext(),
+    );
+    expect(elsewhere.status).toBe(403);
+    expect(((await elsewhere.json()) as { error: string }).error).toBe("device_token_not_allowed");
     expect(await probe("/batched")).toEqual({ principal: null, deferred: null, caller: null });
     expect(await probe("/batched", { Authorization: "JWT null" })).toEqual({
       principal: null,
@@ -193,7 +207,8 @@ describe("route lists decide as before", () => {
       ((await (await workerFetch("/api/v1/routes", { headers: stranger.auth })).json()) as { routes: unknown[] })
         .routes,
     ).toEqual([]);
-    expect(await status(`/v1/devices/${dongle}/routes_segments`, deviceAuth)).toBe(200);
+    // Devices never list drives (docs/device-protocol.md §3): their tokens are refused there.
+    expect(await status(`/v1/devices/${dongle}/routes_segments`, deviceAuth)).toBe(403);
     expect(await status(`/api/v1/routes?dongle_id=${dongle}`, deviceAuth)).toBe(403);
     expect(await status("/api/v1/routes", {})).toBe(401);
   });

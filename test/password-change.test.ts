@@ -86,7 +86,7 @@ describe("change password", () => {
       { Authorization: `JWT ${await device.token()}` },
     );
     expect(byDevice.status).toBe(403);
-    expect(await byDevice.json()).toMatchObject({ error: "user_required" });
+    expect(await byDevice.json()).toMatchObject({ error: "device_token_not_allowed" });
   });
 
   it("is documented in the OpenAPI document", async () => {

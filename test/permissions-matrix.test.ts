@@ -1,12 +1,14 @@
 /**
  * One authorization layer serves both API surfaces; this checks it as a matrix: every endpoint × every kind of
  * caller → the expected status class. Each cell runs on a fresh device and drive, so a write that succeeds in one
- * cell cannot change the outcome of another. "routeShared" is a user the cell's drive alone is shared with.
+ * cell cannot change the outcome of another. "routeShared" is a user the cell's drive alone is shared with;
+ * "ownDevice" is the cell's device itself, whose token only the endpoints devices call accept.
  * "ownerReadKey"/"ownerWriteKey" are the owner's API keys: a write key is the owner, a read key is the owner for GET
  * and 403 for anything else. Account endpoints (API keys, audit log) have their own table below.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { generateDeviceKeys } from "./device-sim/keys";
 import { newRouteName } from "./device-sim/route";
 import { createUser, registeredDevice, workerFetch, type TestUser } from "./helpers";
 
@@ -18,6 +20,7 @@ type Caller =
   | "anonymous"
   | "admin"
   | "otherDevice"
+  | "ownDevice"
   | "routeShared"
   | "ownerReadKey"
   | "ownerWriteKey";
@@ -29,6 +32,7 @@ const CALLERS: Caller[] = [
   "anonymous",
   "admin",
   "otherDevice",
+  "ownDevice",
   "routeShared",
   "ownerReadKey",
   "ownerWriteKey",
@@ -38,6 +42,10 @@ type Level = "read" | "write" | "owner";
 interface Cell {
   dongle: string;
   route: string; // "<dongle>|<log_id>"
+  /** `Authorization` with a token of the cell's own device. */
+  deviceAuth: string;
+  /** Set by `withKeyRequest`: a pending key-change request of the cell's device. */
+  keyRequestId?: number;
 }
 
 interface Endpoint {
@@ -45,6 +53,10 @@ interface Endpoint {
   level: Level;
   /** Endpoints about one drive (their path names it) rather than the whole device. */
   route?: true;
+  /** Endpoints the device itself calls (docs/device-protocol.md §3): the only ones a device token may use. */
+  device?: true;
+  /** Administrators only (not about one device). */
+  adminOnly?: true;
   /** Puts into the cell what the endpoint needs to answer 2xx to an allowed caller. */
   prepare?(cell: Cell): Promise<void>;
   request(cell: Cell): [string, RequestInit?];
@@ -59,7 +71,7 @@ const jsonInit = (method: string, body: unknown): RequestInit => ({
 
 const ENDPOINTS: Endpoint[] = [
   // comma-compatible surface
-  { name: "GET /v1.1/devices/:d", level: "read", request: (c) => [`/v1.1/devices/${c.dongle}/`] },
+  { name: "GET /v1.1/devices/:d", level: "read", device: true, request: (c) => [`/v1.1/devices/${c.dongle}/`] },
   { name: "GET /v1.1/devices/:d/stats", level: "read", request: (c) => [`/v1.1/devices/${c.dongle}/stats`] },
   { name: "GET /v1/devices/:d/routes", level: "read", request: (c) => [`/v1/devices/${c.dongle}/routes`] },
   {
@@ -76,6 +88,7 @@ const ENDPOINTS: Endpoint[] = [
   {
     name: "GET /v1/devices/:d/firehose_stats",
     level: "read",
+    device: true,
     request: (c) => [`/v1/devices/${c.dongle}/firehose_stats`],
   },
   {
@@ -263,6 +276,30 @@ const ENDPOINTS: Endpoint[] = [
       }),
     ],
   },
+  // key-change requests (docs/security.md)
+  {
+    name: "GET /api/v1/devices/:d/key-requests",
+    level: "owner",
+    request: (c) => [`/api/v1/devices/${c.dongle}/key-requests`],
+  },
+  {
+    name: "POST /api/v1/devices/:d/key-requests/:id/approve",
+    level: "owner",
+    prepare: withKeyRequest,
+    request: (c) => [`/api/v1/devices/${c.dongle}/key-requests/${c.keyRequestId}/approve`, { method: "POST" }],
+  },
+  {
+    name: "POST /api/v1/devices/:d/key-requests/:id/reject",
+    level: "owner",
+    prepare: withKeyRequest,
+    request: (c) => [`/api/v1/devices/${c.dongle}/key-requests/${c.keyRequestId}/reject`, { method: "POST" }],
+  },
+  {
+    name: "GET /api/v1/admin/key-requests",
+    level: "owner",
+    adminOnly: true,
+    request: () => ["/api/v1/admin/key-requests"],
+  },
   {
     name: "DELETE /api/v1/routes/:r/users/:email",
     level: "write",
@@ -277,6 +314,8 @@ const ENDPOINTS: Endpoint[] = [
  */
 function expected(caller: Caller, endpoint: Endpoint, method: string): "2xx" | 401 | 403 | 404 {
   const level = endpoint.level;
+  if (caller === "ownDevice") return endpoint.device ? "2xx" : 403;
+  if (endpoint.adminOnly) return caller === "admin" ? "2xx" : caller === "anonymous" ? 401 : 403;
   switch (caller) {
     case "ownerWriteKey":
       return "2xx";
@@ -343,7 +382,18 @@ async function freshCell(): Promise<Cell> {
   await env.DB.prepare("INSERT INTO route_users (fullname, user_id) VALUES (?, ?)")
     .bind(`${dongle}|${log}`, routeShared.id)
     .run();
-  return { dongle, route: `${dongle}|${log}` };
+  return { dongle, route: `${dongle}|${log}`, deviceAuth: `JWT ${await device.token()}` };
+}
+
+/** A registration named the cell's serial with another key (services/devices/key-requests.ts). */
+async function withKeyRequest(cell: Cell): Promise<void> {
+  const keys = await generateDeviceKeys("ecdsa");
+  const row = await env.DB.prepare(
+    "INSERT INTO device_key_requests (dongle_id, public_key, key_algorithm) VALUES (?, ?, 'ES256') RETURNING id",
+  )
+    .bind(cell.dongle, keys.publicKeyPem)
+    .first<{ id: number }>();
+  cell.keyRequestId = row!.id;
 }
 
 /**
@@ -358,7 +408,8 @@ async function withThumbnail(cell: Cell): Promise<void> {
   await env.MEDIA.put(`${dongle}/${log}/1/sprite.jpg`, new Uint8Array([0xff, 0xd8, 0xff, 0xd9]));
 }
 
-function authFor(caller: Caller): Record<string, string> {
+function authFor(caller: Caller, cell: Cell): Record<string, string> {
+  if (caller === "ownDevice") return { Authorization: cell.deviceAuth };
   const users = { owner, reader, writer, stranger, admin, routeShared } as Record<string, TestUser>;
   if (caller === "anonymous") return {};
   if (caller === "otherDevice") return { Authorization: otherDeviceAuth };
@@ -377,7 +428,7 @@ describe("permission matrix", () => {
         const [path, init = {}] = endpoint.request(cell);
         const res = await workerFetch(path, {
           ...init,
-          headers: { ...(init.headers as Record<string, string>), ...authFor(caller) },
+          headers: { ...(init.headers as Record<string, string>), ...authFor(caller, cell) },
         });
         await res.body?.cancel();
         const want = expected(caller, endpoint, init.method ?? "GET");
@@ -401,7 +452,8 @@ interface AccountEndpoint {
   expect(caller: Caller): "2xx" | 401 | 403;
 }
 
-const anyUser = (caller: Caller) => (caller === "anonymous" ? 401 : caller === "otherDevice" ? 403 : "2xx");
+const anyUser = (caller: Caller) =>
+  caller === "anonymous" ? 401 : caller === "otherDevice" || caller === "ownDevice" ? 403 : "2xx";
 const sessionOnly = (caller: Caller) => (caller.endsWith("Key") ? 403 : anyUser(caller));
 
 const ACCOUNT_ENDPOINTS: AccountEndpoint[] = [
@@ -434,12 +486,13 @@ describe("permission matrix: account endpoints", () => {
   for (const endpoint of ACCOUNT_ENDPOINTS) {
     it(endpoint.name, async () => {
       const failures: string[] = [];
+      const cell = await freshCell();
       for (const caller of CALLERS) {
         const keyId = endpoint.needsKey ? (await newApiKey(accountOf(caller), "read")).id : "";
         const [path, init = {}] = endpoint.request(keyId);
         const res = await workerFetch(path, {
           ...init,
-          headers: { ...(init.headers as Record<string, string>), ...authFor(caller) },
+          headers: { ...(init.headers as Record<string, string>), ...authFor(caller, cell) },
         });
         await res.body?.cancel();
         const want = endpoint.expect(caller);

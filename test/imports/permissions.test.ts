@@ -41,7 +41,11 @@ describe("permissions", () => {
     await expectError(await init(reader.auth, body), 403, "insufficient_access");
     await expectError(await init(stranger.auth, body), 404, "device_not_found");
     await expectError(await init({}, body), 401, "unauthorized");
-    await expectError(await init({ Authorization: `JWT ${await device.token()}` }, body), 403, "user_required");
+    await expectError(
+      await init({ Authorization: `JWT ${await device.token()}` }, body),
+      403,
+      "device_token_not_allowed",
+    );
     for (const [who, code, error] of [
       [reader, 403, "insufficient_access"],
       [stranger, 404, "upload_not_found"],

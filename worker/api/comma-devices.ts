@@ -3,6 +3,7 @@ import { eq, inArray, or } from "drizzle-orm";
 import { Hono } from "hono";
 import { deviceUsers, devices } from "../db/schema";
 import type { AppEnv } from "../http/app-env";
+import type { DeviceRow } from "../db/types";
 import { requireUser } from "../http/auth";
 import { badRequest, notFound } from "../errors";
 import { jsonBody } from "../http/params";
@@ -21,11 +22,14 @@ commaDevices.get("/v1/me/devices", async (c) => {
     .select()
     .from(devices)
     .where(or(eq(devices.ownerId, user.id), inArray(devices.dongleId, shared)));
-  return c.json(rows.map((d) => deviceView(c.env, d, { isOwner: d.ownerId === user.id })));
+  const owns = (d: DeviceRow) => d.ownerId === user.id || user.role === "admin";
+  return c.json(
+    rows.map((d) => deviceView(c.env, d, { isOwner: d.ownerId === user.id, access: owns(d) ? "owner" : "read" })),
+  );
 });
 
 commaDevices.patch("/v1/devices/:dongle", async (c) => {
-  const { device, user } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "write");
+  const { device, user, access } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "write");
   const body = await jsonBody<{ alias?: unknown }>(c);
   if (typeof body?.alias !== "string" || body.alias.length > 100)
     throw badRequest("invalid_alias", "alias must be a string of at most 100 characters");
@@ -34,7 +38,7 @@ commaDevices.patch("/v1/devices/:dongle", async (c) => {
     .set({ alias: body.alias.trim() || null })
     .where(eq(devices.dongleId, device.dongleId))
     .returning();
-  return c.json(deviceView(c.env, updated, { isOwner: updated.ownerId === user?.id }));
+  return c.json(deviceView(c.env, updated, { isOwner: updated.ownerId === user?.id, access }));
 });
 
 commaDevices.get("/v1.1/devices/:dongle/stats", async (c) => {

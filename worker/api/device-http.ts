@@ -1,13 +1,15 @@
 /**
  * The HTTP endpoints a stock openpilot device calls (docs/device-protocol.md §3), and their web-app siblings.
  * Paths are accepted with and without trailing slashes (the app is non-strict) and with "//" (folded in index.ts).
+ * Only the handlers wrapped in `acceptsDeviceTokens` take a device JWT; every other endpoint refuses one (403).
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env";
-import { requireDevice } from "../http/auth";
 import { badRequest } from "../errors";
+import { acceptsDeviceTokens, requireDevice } from "../http/auth";
 import { jsonBody, publicOrigin, requestFields } from "../http/params";
 import { loadDeviceFor } from "../services/access";
+import { clientIp } from "../services/audit";
 import { deviceView } from "../services/devices/devices";
 import { registerDevice } from "../services/devices/registration";
 import {
@@ -30,11 +32,12 @@ deviceHttp.post("/v2/pilotauth", async (c) => {
     imei: f.imei,
     imei2: f.imei2,
     userAgent: c.req.header("User-Agent"),
+    ip: clientIp(c.req.raw),
   });
   return c.json({ dongle_id: dongleId });
 });
 
-deviceHttp.get("/v1.4/:dongle/upload_url", async (c) => {
+deviceHttp.get("/v1.4/:dongle/upload_url", acceptsDeviceTokens, async (c) => {
   const device = requireDevice(c, c.req.param("dongle"));
   const target = parseTarget(c.req.query("path") ?? "");
   await assertUploadWanted(c.var.db, device.dongleId, target, device.ignoreUploads);
@@ -59,29 +62,29 @@ deviceHttp.post("/v1/:dongle/upload_urls", async (c) => {
   );
 });
 
-deviceHttp.get("/v1.1/devices/:dongle", async (c) => {
+deviceHttp.get("/v1.1/devices/:dongle", acceptsDeviceTokens, async (c) => {
   const { device, access, user } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
   return c.json(
-    deviceView(c.env, device, { isOwner: user !== null && access === "owner" && device.ownerId === user.id }),
+    deviceView(c.env, device, { isOwner: user !== null && access === "owner" && device.ownerId === user.id, access }),
   );
 });
 
-deviceHttp.get("/v1/devices/:dongle/firehose_stats", async (c) => {
+deviceHttp.get("/v1/devices/:dongle/firehose_stats", acceptsDeviceTokens, async (c) => {
   await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
   // comma counts the owner's segments in its training set; a self-hosted server has none.
   return c.json({ firehose: 0 });
 });
 
 // openpilot ≤ 0.9.7 polls navigation every 10–30 s even while driving; there is no server-side navigation.
-deviceHttp.get("/v1/navigation/:dongle/locations", async (c) => {
+deviceHttp.get("/v1/navigation/:dongle/locations", acceptsDeviceTokens, async (c) => {
   await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
   return c.json([]);
 });
-deviceHttp.get("/v1/navigation/:dongle/next", async (c) => {
+deviceHttp.get("/v1/navigation/:dongle/next", acceptsDeviceTokens, async (c) => {
   await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
   return c.json(null);
 });
-deviceHttp.delete("/v1/navigation/:dongle/next", async (c) => {
+deviceHttp.delete("/v1/navigation/:dongle/next", acceptsDeviceTokens, async (c) => {
   await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
   return c.json({ success: 1 });
 });

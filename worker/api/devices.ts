@@ -17,7 +17,9 @@ const Device = z
   .object({
     dongle_id: z.string(),
     alias: z.string(),
-    serial: z.string(),
+    serial: z
+      .string()
+      .openapi({ description: "The hardware serial; empty unless you own the device (or are an admin)" }),
     last_athena_ping: z.number().int(),
     is_online: z.boolean().openapi({ description: "A keepalive answer within the last 120 s" }),
     ignore_uploads: z.boolean(),
@@ -188,7 +190,7 @@ const ONLINE_WINDOW_S = 120;
 function view(env: Env, device: typeof devices.$inferSelect, access: "owner" | "write" | "read", userId: string) {
   const now = Math.floor(Date.now() / 1000);
   return {
-    ...deviceView(env, device, { isOwner: device.ownerId === userId }),
+    ...deviceView(env, device, { isOwner: device.ownerId === userId, access }),
     access,
     is_online: (device.lastAthenaPing ?? 0) >= now - ONLINE_WINDOW_S,
   };

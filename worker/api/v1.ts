@@ -2,6 +2,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { apiRouter } from "../http/openapi";
 import { accountsApi } from "./accounts";
+import { keyRequestsApi } from "./api-key-requests";
 import { apiKeysApi } from "./api-keys";
 import { devicesApi } from "./devices";
 import { routeContentApi } from "./drive-content";
@@ -26,6 +27,7 @@ apiV1.route("/", accountsApi);
 apiV1.route("/", apiKeysApi);
 apiV1.route("/", auditApi);
 apiV1.route("/", devicesApi);
+apiV1.route("/", keyRequestsApi);
 apiV1.route("/", routesApi);
 apiV1.route("/", routeContentApi);
 apiV1.route("/", routeUsersApi);

@@ -38,6 +38,9 @@ const deviceAuthMessages: Record<string, string> = {
   not_yet_valid: "Device token not valid yet",
   bad_signature: "Device token signature does not match the registered key",
   wrong_algorithm: "Device token algorithm does not match the registered key",
+  no_expiry: "Device token has no exp claim",
+  lifetime_too_long: "Device token lifetime exceeds 24 hours",
+  pair_token: "Pair tokens are accepted only by /v2/pilotpair/",
 };
 
 // The caller's row, read on every authenticated request: prepared once per isolate (db/client.ts `prepared`).
@@ -119,6 +122,20 @@ const batchesIdentityHere = (c: Context<AppEnv>) =>
 /** Methods a read-only API key may use (athena's JSON-RPC relay is a POST, so it needs a write key). */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/**
+ * The routes devices call (docs/device-protocol.md §3: upload_url, the prime/pairing poll, firehose stats,
+ * navigation) list this marker before their handler: `router.get(path, acceptsDeviceTokens, handler)`. `identify`
+ * refuses a device token on every other route: a device key authenticates the device's own traffic, not the API.
+ */
+export const acceptsDeviceTokens: MiddlewareHandler<AppEnv> = async (_c, next) => next();
+
+const acceptsDeviceTokensHere = (c: Context<AppEnv>) =>
+  matchedRoutes(c).some(
+    (r) =>
+      r.handler === acceptsDeviceTokens ||
+      (r.handler as { [COMPOSED_HANDLER]?: object })[COMPOSED_HANDLER] === acceptsDeviceTokens,
+  );
+
 /** Resolves the caller once per request; anonymous callers get `principal = null`. */
 export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = batchesIdentityHere(c) ? tokenFromRequest(c.req.raw) : null;
@@ -130,6 +147,8 @@ export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("principal", principal);
     if (principal?.kind === "user" && principal.apiKey?.scope === "read" && !SAFE_METHODS.has(c.req.method))
       throw forbidden("This API key is read-only", "api_key_read_only");
+    if (principal?.kind === "device" && !acceptsDeviceTokensHere(c))
+      throw forbidden("Device tokens are accepted only on the endpoints devices call", "device_token_not_allowed");
   }
   await next();
 };

@@ -24,3 +24,20 @@ export const unpair = (dongleId: string) => request(`/v1/devices/${d(dongleId)}/
 /** POST /v2/pilotpair/ with the device's pair token (form field `pair_token`, as comma's apps send it). */
 export const pair = (pairToken: string) =>
   request<{ dongle_id?: string; first_pair?: boolean }>("/v2/pilotpair/", { form: { pair_token: pairToken } });
+
+/** A registration that named this device's serial with another key (docs/security.md → "Device identity"). */
+export interface KeyRequest {
+  id: number;
+  dongle_id: string;
+  state: "pending" | "approved" | "rejected";
+  key_algorithm: "RS256" | "ES256";
+  key_fingerprint: string;
+  serial: string;
+  ip: string | null;
+  first_seen: number;
+  last_seen: number | null;
+}
+export const listKeyRequests = (dongleId: string) =>
+  request<KeyRequest[]>(`/api/v1/devices/${d(dongleId)}/key-requests`);
+export const decideKeyRequest = (dongleId: string, id: number, decision: "approve" | "reject") =>
+  request<KeyRequest>(`/api/v1/devices/${d(dongleId)}/key-requests/${id}/${decision}`, { method: "POST" });

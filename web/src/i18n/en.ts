@@ -192,6 +192,19 @@ export const en = {
   "device.unpair_title": "Unpair {name}?",
   "device.unpair_confirm": "You will need the device's QR code to pair it again.",
   "device.unpaired": "{name} was unpaired.",
+  "keyreq.title": "This device presented a new key",
+  "keyreq.hint":
+    "A registration named this device's serial with a key it does not hold. If you reset or reinstalled the device, approve it; otherwise someone copied the serial: reject it. Until you decide, the device keeps its current key.",
+  "keyreq.fingerprint": "Key fingerprint",
+  "keyreq.serial": "Serial",
+  "keyreq.seen": "Last attempt",
+  "keyreq.approve": "Approve new key",
+  "keyreq.reject": "Reject",
+  "keyreq.approve_title": "Replace the device's key?",
+  "keyreq.approve_confirm":
+    "The device will be known by the new key only: whoever holds it uploads drives and receives commands as this device.",
+  "keyreq.approved": "New key approved.",
+  "keyreq.rejected": "Key rejected.",
 
   "snapshot.title": "Snapshot",
   "snapshot.take": "Take snapshot",

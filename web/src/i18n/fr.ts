@@ -196,6 +196,19 @@ export const fr: Record<MessageKey, string> = {
   "device.unpair_title": "Dissocier {name} ?",
   "device.unpair_confirm": "Il faudra le QR code de l’appareil pour l’associer à nouveau.",
   "device.unpaired": "{name} a été dissocié.",
+  "keyreq.title": "Cet appareil a présenté une nouvelle clé",
+  "keyreq.hint":
+    "Un enregistrement a indiqué le numéro de série de cet appareil avec une clé qu'il ne détient pas. Si vous avez réinitialisé ou réinstallé l'appareil, approuvez-la ; sinon quelqu'un a copié le numéro de série : rejetez-la. Tant que vous n'avez pas décidé, l'appareil garde sa clé actuelle.",
+  "keyreq.fingerprint": "Empreinte de la clé",
+  "keyreq.serial": "Numéro de série",
+  "keyreq.seen": "Dernière tentative",
+  "keyreq.approve": "Approuver la nouvelle clé",
+  "keyreq.reject": "Rejeter",
+  "keyreq.approve_title": "Remplacer la clé de l'appareil ?",
+  "keyreq.approve_confirm":
+    "L'appareil ne sera plus reconnu que par la nouvelle clé : qui la détient envoie des trajets et reçoit des commandes en tant que cet appareil.",
+  "keyreq.approved": "Nouvelle clé approuvée.",
+  "keyreq.rejected": "Clé rejetée.",
 
   "snapshot.title": "Instantané",
   "snapshot.take": "Prendre un instantané",

@@ -8,6 +8,7 @@ import { RouteCard } from "../components/RouteCard";
 import { Empty, ErrorNote, Loading } from "../components/States";
 import { AliasEditor } from "../device/AliasEditor";
 import { DeviceLocation } from "../device/DeviceLocation";
+import { KeyRequestsPanel } from "../device/KeyRequestsPanel";
 import { LivePanel } from "../device/LivePanel";
 import { createLiveState } from "../device/live-state";
 import { SnapshotPanel } from "../device/SnapshotPanel";
@@ -16,6 +17,7 @@ import { UploadQueue } from "../device/UploadQueue";
 import { UsersPanel } from "../device/UsersPanel";
 import { t } from "../i18n";
 import { deviceName, devices, patchDevice } from "../state/devices";
+import { user } from "../state/session";
 
 function DeviceView(props: { device: Device; onChange: (d: Device) => void }): JSX.Element {
   const live = createLiveState(() => props.device.dongle_id);
@@ -30,6 +32,9 @@ function DeviceView(props: { device: Device; onChange: (d: Device) => void }): J
         <AliasEditor device={props.device} canEdit={props.device.is_owner} onSaved={props.onChange} />
       </header>
       <div class="device-grid">
+        <Show when={props.device.is_owner || user()?.role === "admin"}>
+          <KeyRequestsPanel dongleId={props.device.dongle_id} />
+        </Show>
         <LivePanel device={props.device} live={live()} />
         <DeviceLocation dongleId={props.device.dongle_id} live={live().gps} />
         <SnapshotPanel dongleId={props.device.dongle_id} disabled={!online()} />

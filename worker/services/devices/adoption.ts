@@ -43,8 +43,8 @@ export async function unknownDeviceRole(db: Db, dongleId: string, token: string)
   }
   // Cheap checks before spending a DO on it: the key is unknown, but an expired token is expired either way.
   const exp = peekDeviceClaims(token)?.payload.exp;
-  if (typeof exp === "number" && exp + CLOCK_LEEWAY_S < nowSeconds())
-    throw unauthorized("Device token expired", "invalid_device_token");
+  if (typeof exp !== "number") throw unauthorized("Device token has no exp", "invalid_device_token");
+  if (exp + CLOCK_LEEWAY_S < nowSeconds()) throw unauthorized("Device token expired", "invalid_device_token");
   const [{ n }] = await db.select({ n: count() }).from(pendingDevices).where(eq(pendingDevices.state, "pending"));
   if (n >= MAX_PENDING_DEVICES) throw new ApiError(503, "adoption_full", "Too many devices are waiting for approval");
   return "adopt";

@@ -3,6 +3,7 @@ import { database } from "../../db/client";
 import { devices } from "../../db/schema";
 import type { DeviceRow } from "../../db/types";
 import { nowSeconds } from "../../lib/time";
+import type { DeviceAccess } from "../access";
 
 const TOUCH_INTERVAL_S = 60;
 
@@ -32,13 +33,15 @@ export function primeType(env: Env): number {
 /**
  * The ApiDevice object (docs/connect-api.md §4) that comma's apps render and the device polls.
  * The device reads only `is_paired` (boolean) and `prime_type` (int 0..5, never null).
+ * `serial` is "" unless the viewer has owner access (owner, admin, the device itself): a serial is what a
+ * key-change request names, so shares do not get to read it (docs/security.md).
  */
-export function deviceView(env: Env, device: DeviceRow, viewer: { isOwner: boolean }) {
+export function deviceView(env: Env, device: DeviceRow, viewer: { isOwner: boolean; access: DeviceAccess }) {
   const prime = primeType(env);
   return {
     dongle_id: device.dongleId,
     alias: device.alias ?? "",
-    serial: device.serial ?? "",
+    serial: viewer.access === "owner" ? (device.serial ?? "") : "",
     last_athena_ping: device.lastAthenaPing ?? 0,
     ignore_uploads: device.ignoreUploads,
     is_paired: device.isPaired,

@@ -47,7 +47,7 @@ export async function pairDevice(
   const device = await db.query.devices.findFirst({ where: eq(devices.dongleId, claims.identity) });
   if (!device) throw notFound("No device is registered with this dongle id", "device_not_found");
   try {
-    await verifyDeviceJwt(token, device.publicKey, { requireExp: true });
+    await verifyDeviceJwt(token, device.publicKey, { purpose: "pair" });
   } catch (err) {
     const why = err instanceof DeviceJwtError ? err.message : "invalid token";
     throw new ApiError(401, "invalid_pair_token", `Could not verify the pair token: ${why}`);

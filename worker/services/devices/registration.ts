@@ -2,6 +2,10 @@
  * Device registration (`POST /v2/pilotauth/`). The device blocks its boot until it gets a `dongle_id`
  * and treats 402/403 as a permanent "unregistered" state, so: a valid request always gets its id, a known key
  * or serial always gets the same id back, and 403 is reserved for devices an admin blocked on purpose.
+ *
+ * Only the key is the device's identity. A known serial with a different key keeps the device's key and files a
+ * key-change request for its owner (services/devices/key-requests.ts); the caller still gets the dongle id, so a device
+ * that really regenerated its key boots normally and is refused (401) until the owner approves, then just works.
  */
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
@@ -11,6 +15,7 @@ import { randomHex } from "../../lib/encoding";
 import { nowSeconds } from "../../lib/time";
 import { DeviceJwtError, verifyDeviceJwt } from "../../protocol/device-jwt";
 import { InvalidPublicKeyError, normalisePem, parseDevicePublicKey } from "../../protocol/device-keys";
+import { fileKeyChangeRequest } from "./key-requests";
 import { versionFromUserAgent } from "./devices";
 
 export interface RegistrationRequest {
@@ -20,7 +25,11 @@ export interface RegistrationRequest {
   imei?: string;
   imei2?: string;
   userAgent?: string | null;
+  /** CF-Connecting-IP of the caller, recorded on key-change requests. */
+  ip?: string | null;
 }
+
+const blockedDevice = () => new ApiError(403, "device_blocked", "This device was blocked by the server administrator");
 
 export async function registerDevice(
   db: Db,
@@ -39,7 +48,7 @@ export async function registerDevice(
     );
   }
   try {
-    const claims = await verifyDeviceJwt(req.registerToken, publicKey, { requireExp: true });
+    const claims = await verifyDeviceJwt(req.registerToken, publicKey, { purpose: "register" });
     if (claims.register !== true)
       throw badRequest("invalid_register_token", "register_token must carry register: true");
   } catch (err) {
@@ -58,16 +67,18 @@ export async function registerDevice(
   };
 
   const byKey = await db.query.devices.findFirst({ where: eq(devices.publicKey, publicKey) });
-  const known = byKey ?? (serial ? await db.query.devices.findFirst({ where: eq(devices.serial, serial) }) : undefined);
-  if (known) {
-    if (known.blocked) throw new ApiError(403, "device_blocked", "This device was blocked by the server administrator");
-    // Same serial with a new key: the device regenerated its key (e.g. /persist was wiped). It proved possession
-    // of the new key with the register token, so keep its dongle id, pairing and drives.
-    await db
-      .update(devices)
-      .set({ ...details, publicKey, keyAlgorithm: algorithm })
-      .where(eq(devices.dongleId, known.dongleId));
-    return { dongleId: known.dongleId, created: false };
+  if (byKey) {
+    if (byKey.blocked) throw blockedDevice();
+    await db.update(devices).set(details).where(eq(devices.dongleId, byKey.dongleId));
+    return { dongleId: byKey.dongleId, created: false };
+  }
+  const bySerial = serial ? await db.query.devices.findFirst({ where: eq(devices.serial, serial) }) : undefined;
+  if (bySerial) {
+    if (bySerial.blocked) throw blockedDevice();
+    // A known serial with a new key: the device may have regenerated its key (/persist wiped), or someone copied
+    // the serial. Proof of the new key (the register token) says nothing about which, so the owner decides.
+    await fileKeyChangeRequest(db, bySerial, { publicKey, keyAlgorithm: algorithm, serial, ip: req.ip ?? null });
+    return { dongleId: bySerial.dongleId, created: false };
   }
 
   for (let attempt = 0; attempt < 5; attempt++) {
