@@ -3,6 +3,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-env";
 import { requireUser } from "../http/auth";
 import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/openapi";
+import { clientIp } from "../services/audit";
 import { changePassword, changeRole, login, logout, publicUser, refresh, registerUser } from "../services/accounts";
 
 const User = z
@@ -39,7 +40,7 @@ const loginRoute = createRoute({
   method: "post",
   path: "/api/v1/auth/login",
   tags: ["auth"],
-  summary: "Sign in; 5 failures per 15 min per account or IP → 429",
+  summary: "Sign in; 5 attempts per 15 min per account and IP (50 per account) → 429 with Retry-After",
   request: jsonBody(Credentials.openapi("LoginRequest")),
   responses: { 200: jsonContent(Tokens.extend({ user: User }), "Signed in"), ...errors(400, 401, 429) },
 });
@@ -106,8 +107,6 @@ const roleRoute = createRoute({
   responses: { 200: jsonContent(User, "Updated user"), ...errors(400, 401, 403, 404) },
 });
 
-const clientIp = (header: string | undefined) => header ?? "unknown";
-
 export const accountsApi = apiRouter()
   .openapi(register, async (c) => {
     const { user, tokens } = await registerUser(c.env, c.var.db, c.req.valid("json"));
@@ -115,13 +114,7 @@ export const accountsApi = apiRouter()
   })
   .openapi(loginRoute, async (c) => {
     const body = c.req.valid("json");
-    const { user, tokens } = await login(
-      c.env,
-      c.var.db,
-      body.email,
-      body.password,
-      clientIp(c.req.header("CF-Connecting-IP")),
-    );
+    const { user, tokens } = await login(c.env, c.var.db, body.email, body.password, clientIp(c.req.raw));
     return c.json({ user: publicUser(user), ...tokens }, 200);
   })
   .openapi(refreshRoute, async (c) => c.json(await refresh(c.env, c.var.db, c.req.valid("json").refresh_token), 200))
@@ -137,13 +130,7 @@ export const accountsApi = apiRouter()
   })
   .openapi(me, (c) => c.json(publicUser(requireUser(c)), 200))
   .openapi(passwordRoute, async (c) => {
-    const tokens = await changePassword(
-      c.env,
-      c.var.db,
-      requireUser(c),
-      c.req.valid("json"),
-      clientIp(c.req.header("CF-Connecting-IP")),
-    );
+    const tokens = await changePassword(c.env, c.var.db, requireUser(c), c.req.valid("json"), clientIp(c.req.raw));
     return c.json(tokens, 200);
   })
   .openapi(roleRoute, async (c) => {
