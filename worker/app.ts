@@ -2,9 +2,9 @@
 import { Hono } from "hono";
 import { database } from "./db/client";
 import type { AppEnv } from "./http/app-env";
-import { identify } from "./http/auth";
 import { corsForApps } from "./http/cors";
 import { renderError } from "./http/errors";
+import { identifyAndLimit, limitSensitiveEndpoints } from "./http/rate-limit";
 import { commaProfileRoutes } from "./routes/accounts";
 import { commaDevices } from "./routes/comma-devices";
 import { commaRoutes } from "./routes/comma-routes";
@@ -25,13 +25,16 @@ app.use("*", async (c, next) => {
   c.set("db", database(c.env));
   await next();
 });
+// Sign-up, sign-in, pilotauth and pairing have a tighter per-IP limit of their own (services/rate-limits.ts).
+app.use("*", limitSensitiveEndpoints);
 
 // Signed-URL routes authorise by their query string and must not trip over a stale Authorization header.
 app.route("/", uploadRoutes);
 // Athena authenticates device sockets itself (adoption needs unknown dongles through); its user routes run identify.
 app.route("/", athenaRoutes);
 
-app.use("*", identify);
+// Resolves the caller, then counts the call in its budget (per principal, or per IP when anonymous).
+app.use("*", identifyAndLimit);
 app.route("/", apiV1);
 app.route("/", commaProfileRoutes);
 app.route("/", deviceHttp);

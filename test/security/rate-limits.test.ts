@@ -1,0 +1,132 @@
+/**
+ * Issue #13 finding 4: no general rate limit (500 API GETs, 200 pilotauth calls and 40 sign-ups in a burst, no 429).
+ * Limits come from the Workers Rate Limiting bindings in wrangler.jsonc, which miniflare runs locally. Their windows
+ * are aligned to the wall clock (each minute starts afresh), so bursts start early in a minute.
+ */
+import { describe, expect, it } from "vitest";
+import { STRONG_PASSWORD, createUser, json, newDevice, registeredDevice, workerFetch } from "../helpers";
+
+const minuteOf = (ms: number) => Math.floor(ms / 60_000);
+
+/** Waits until at least `needed` ms remain in the current minute, so a burst is counted in one window. */
+async function earlyInAMinute(needed = 25_000): Promise<number> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < needed) await new Promise((resolve) => setTimeout(resolve, left + 50));
+  return minuteOf(Date.now());
+}
+
+const ip = (n: number) => ({ "CF-Connecting-IP": `198.18.${Math.floor(n / 256)}.${n % 256}` });
+
+async function burst(count: number, send: (i: number) => Promise<Response>) {
+  const responses = await Promise.all(Array.from({ length: count }, (_, i) => send(i)));
+  return { responses, statuses: responses.map((r) => r.status) };
+}
+
+const countOf = (statuses: number[], status: number) => statuses.filter((s) => s === status).length;
+
+async function expectRateLimited(res: Response) {
+  expect(res.status).toBe(429);
+  expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
+  expect(res.headers.get("Content-Type")).toContain("application/json");
+  expect(await res.json()).toMatchObject({ error: "rate_limited" });
+}
+
+describe("API rate limits (100/min per principal, per IP when anonymous)", () => {
+  it("500 API GETs in a burst by one user: 100 pass, the rest get 429 with Retry-After; another user is unaffected", async () => {
+    const [alice, bob] = [await createUser(), await createUser()];
+    const minute = await earlyInAMinute();
+    const { responses, statuses } = await burst(500, () => workerFetch("/api/v1/auth/me", { headers: alice.auth }));
+    const sameWindow = minuteOf(Date.now()) === minute;
+    if (sameWindow) expect(countOf(statuses, 200)).toBe(100);
+    else expect(countOf(statuses, 200)).toBeLessThanOrEqual(200);
+    expect(countOf(statuses, 200) + countOf(statuses, 429)).toBe(500);
+    await expectRateLimited(responses.find((r) => r.status === 429)!);
+    // Keyed by principal: Bob has his own budget, from the same (missing) address.
+    expect((await workerFetch("/api/v1/auth/me", { headers: bob.auth })).status).toBe(200);
+    expect((await workerFetch("/api/v1/auth/me", { headers: alice.auth })).status).toBe(sameWindow ? 429 : 200);
+  });
+
+  it("anonymous calls are counted per IP, refused credentials too", async () => {
+    await earlyInAMinute();
+    const anon = await burst(130, () => workerFetch("/api/v1/auth/me", { headers: ip(1) }));
+    expect(countOf(anon.statuses, 401)).toBeLessThanOrEqual(100);
+    expect(countOf(anon.statuses, 429)).toBeGreaterThanOrEqual(30);
+    await expectRateLimited(anon.responses.find((r) => r.status === 429)!);
+    // Another address has its own budget.
+    expect((await workerFetch("/api/v1/auth/me", { headers: ip(2) })).status).toBe(401);
+    // Forged tokens cannot be tried without limit either.
+    const forged = await burst(130, () =>
+      workerFetch("/api/v1/auth/me", { headers: { ...ip(3), Authorization: "JWT not.a.token" } }),
+    );
+    expect(countOf(forged.statuses, 429)).toBeGreaterThanOrEqual(30);
+  });
+
+  it("a device's API calls count per device, apart from users", async () => {
+    const device = await registeredDevice();
+    await earlyInAMinute();
+    const { statuses } = await burst(130, () => device.apiGet(`v1.1/devices/${device.dongleId}`));
+    expect(countOf(statuses, 429)).toBeGreaterThanOrEqual(30);
+    const user = await createUser();
+    expect((await workerFetch("/api/v1/auth/me", { headers: user.auth })).status).toBe(200);
+  });
+});
+
+describe("tighter per-IP limits", () => {
+  it("40 sign-ups from one address in a burst: limited", async () => {
+    await earlyInAMinute();
+    const { responses, statuses } = await burst(40, (i) =>
+      workerFetch(
+        "/api/v1/auth/register",
+        json(
+          { email: `burst${i}-${crypto.randomUUID().slice(0, 6)}@example.com`, password: STRONG_PASSWORD },
+          { method: "POST", headers: ip(10) },
+        ),
+      ),
+    );
+    expect(countOf(statuses, 201)).toBeLessThanOrEqual(10);
+    expect(countOf(statuses, 429)).toBeGreaterThanOrEqual(30);
+    await expectRateLimited(responses.find((r) => r.status === 429)!);
+  });
+
+  it("200 pilotauth calls from one address in a burst: limited", async () => {
+    const device = await newDevice({ keyKind: "ecdsa" });
+    await earlyInAMinute();
+    const { responses, statuses } = await burst(200, () =>
+      workerFetch(device.url("v2/pilotauth/", { public_key: device.keys.publicKeyPem }), {
+        method: "POST",
+        headers: ip(11),
+      }),
+    );
+    expect(countOf(statuses, 429)).toBeGreaterThanOrEqual(170);
+    await expectRateLimited(responses.find((r) => r.status === 429)!);
+  });
+
+  it("sign-in attempts from one address across many accounts: limited", async () => {
+    await earlyInAMinute();
+    const { responses, statuses } = await burst(30, (i) =>
+      workerFetch(
+        "/api/v1/auth/login",
+        json(
+          { email: `stuffing${i}@example.com`, password: "Wrong-password-123" },
+          { method: "POST", headers: ip(12) },
+        ),
+      ),
+    );
+    expect(countOf(statuses, 401)).toBeLessThanOrEqual(20);
+    await expectRateLimited(responses.find((r) => r.status === 429)!);
+  });
+
+  it("pairing attempts from one address: limited", async () => {
+    const user = await createUser();
+    await earlyInAMinute();
+    const { responses, statuses } = await burst(30, () =>
+      workerFetch("/v2/pilotpair/", {
+        method: "POST",
+        headers: { ...user.auth, ...ip(13) },
+        body: new URLSearchParams({ pair_token: "not-a-token" }),
+      }),
+    );
+    expect(countOf(statuses, 401)).toBeLessThanOrEqual(20);
+    await expectRateLimited(responses.find((r) => r.status === 429)!);
+  });
+});
