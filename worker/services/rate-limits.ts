@@ -75,16 +75,19 @@ export const deviceCharge = (dongleId: string): LimitCharge => ({ binding: "DEVI
 
 function principalKey(caller: Caller): string {
   switch (caller.kind) {
-    case "user":
-      return `user:${caller.user.id}`;
+    case "user": {
+      // A call with one of the user's API keys (the keys-audit work sets `apiKey` on the principal) has its own budget.
+      const apiKey = (caller as { apiKey?: { id: string } }).apiKey;
+      return apiKey ? `api_key:${apiKey.id}` : `user:${caller.user.id}`;
+    }
     case "user-id":
       return `user:${caller.userId}`;
     case "device":
       return `device:${caller.device.dongleId}`;
     default: {
-      // Principals added later (API keys): their own kind and id, never shared with the account's sessions.
+      // A kind of principal added later: its own bucket per kind and id.
       const other = caller as { kind: string; id?: string };
-      return `${other.kind}:${other.id ?? "unknown"}`;
+      return `${other.kind}:${other.id ?? ""}`;
     }
   }
 }
