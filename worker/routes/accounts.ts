@@ -33,7 +33,7 @@ const register = createRoute({
   tags: ["auth"],
   summary: "Create an account (the first account becomes admin)",
   request: jsonBody(Credentials.extend({ name: z.string().max(100).nullish() }).openapi("RegisterRequest")),
-  responses: { 201: jsonContent(Tokens.extend({ user: User }), "Account created"), ...errors(400, 403, 409) },
+  responses: { 201: jsonContent(Tokens.extend({ user: User }), "Account created"), ...errors(400, 403, 409, 429) },
 });
 
 const loginRoute = createRoute({
