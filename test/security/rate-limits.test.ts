@@ -43,7 +43,8 @@ async function expectRateLimited(res: Response) {
   expect(await res.json()).toMatchObject({ error: "rate_limited" });
 }
 
-describe("API rate limits (100/min per principal, per IP when anonymous)", () => {
+// Each burst may first wait for a fresh minute (up to 25 s), then send hundreds of requests.
+describe("API rate limits (100/min per principal, per IP when anonymous)", { timeout: 120_000 }, () => {
   it("500 API GETs in a burst by one user: 100 pass, the rest get 429 with Retry-After; another user is unaffected", async () => {
     const [alice, bob] = [await createUser(), await createUser()];
     const b = await burst(500, () => workerFetch("/api/v1/auth/me", { headers: alice.auth }));
@@ -78,7 +79,7 @@ describe("API rate limits (100/min per principal, per IP when anonymous)", () =>
   });
 });
 
-describe("tighter per-IP limits", () => {
+describe("tighter per-IP limits", { timeout: 120_000 }, () => {
   it("40 sign-ups from one address in a burst: limited", async () => {
     const b = await burst(40, (i) =>
       workerFetch(

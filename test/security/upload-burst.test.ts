@@ -26,7 +26,7 @@ async function storedCount(dongleId: string, files: { stored: string }[]) {
   return heads.filter(Boolean).length;
 }
 
-describe("device uploads under the rate limits", () => {
+describe("device uploads under the rate limits", { timeout: 120_000 }, () => {
   it("200 files uploaded in a burst by the device simulator: every one stored, no 429", async () => {
     const device = await registeredDevice();
     const files = driveFiles(200);
