@@ -5,6 +5,13 @@ interface __BaseEnv_Env {
 	MEDIA: R2Bucket;
 	DB: D1Database;
 	UPLOAD_QUEUE: Queue;
+	API_LIMIT: RateLimit;
+	CONTENT_LIMIT: RateLimit;
+	DEVICE_LIMIT: RateLimit;
+	SIGNUP_LIMIT: RateLimit;
+	LOGIN_LIMIT: RateLimit;
+	PILOTAUTH_LIMIT: RateLimit;
+	PAIRING_LIMIT: RateLimit;
 	ASSETS: Fetcher;
 	ENABLE_REGISTRATION: string;
 	PRIME_TYPE: string;

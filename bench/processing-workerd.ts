@@ -6,11 +6,22 @@
 import { spawnSync } from "node:child_process";
 import { OFFLINE_ENV, ROOT } from "../scripts/lib";
 
-const res = spawnSync("npx", ["vitest", "run", "--config", "bench/workerd/vitest.config.ts", "--reporter=dot"], {
-  cwd: ROOT,
-  env: { ...OFFLINE_ENV, ...process.env },
-  encoding: "utf8",
-});
+const res = spawnSync(
+  "npx",
+  [
+    "vitest",
+    "run",
+    "--config",
+    "bench/workerd/vitest.config.ts",
+    "--reporter=dot",
+    "bench/workerd/qlog-cpu.workerd.ts",
+  ],
+  {
+    cwd: ROOT,
+    env: { ...OFFLINE_ENV, ...process.env },
+    encoding: "utf8",
+  },
+);
 const out = `${res.stdout}\n${res.stderr}`;
 const lines = out
   .split("\n")

@@ -77,52 +77,34 @@ describe("accounts", () => {
     expect((await post("/api/v1/auth/refresh", { refresh_token: user.refreshToken })).status).toBe(401);
   });
 
-  it("rate-limits failed logins per account: 5 failures in 15 min → 429 with Retry-After", async () => {
+  it("rate-limits failed logins per account and address: 5 attempts in 15 min → 429 with Retry-After", async () => {
     const user = await createUser();
+    const ip = { "CF-Connecting-IP": "10.0.0.1" };
     for (let i = 0; i < 5; i++) {
-      const res = await post(
-        "/api/v1/auth/login",
-        { email: user.email, password: "Wrong-password-123" },
-        { "CF-Connecting-IP": `10.0.0.${i}` },
-      );
+      const res = await post("/api/v1/auth/login", { email: user.email, password: "Wrong-password-123" }, ip);
       expect(res.status).toBe(401);
     }
-    const limited = await post(
-      "/api/v1/auth/login",
-      { email: user.email, password: STRONG_PASSWORD },
-      { "CF-Connecting-IP": "10.0.0.99" },
-    );
+    const limited = await post("/api/v1/auth/login", { email: user.email, password: STRONG_PASSWORD }, ip);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(800);
     expect(await limited.json()).toMatchObject({ error: "too_many_attempts" });
-    // After the window the account can sign in again.
+    // After the window the account can sign in again from there.
     await env.DB.prepare("UPDATE login_failures SET at = at - 901").run();
-    expect(
-      (
-        await post(
-          "/api/v1/auth/login",
-          { email: user.email, password: STRONG_PASSWORD },
-          { "CF-Connecting-IP": "10.0.0.99" },
-        )
-      ).status,
-    ).toBe(200);
+    expect((await post("/api/v1/auth/login", { email: user.email, password: STRONG_PASSWORD }, ip)).status).toBe(200);
   });
 
-  it("rate-limits failed logins per IP across accounts", async () => {
+  it("failures spread over addresses, or against other accounts, do not lock the owner out", async () => {
+    const victim = await createUser();
+    for (let i = 0; i < 5; i++)
+      await post(
+        "/api/v1/auth/login",
+        { email: victim.email, password: "Wrong-password-123" },
+        { "CF-Connecting-IP": `10.0.1.${i}` },
+      );
     const ip = { "CF-Connecting-IP": "192.0.2.77" };
     for (let i = 0; i < 5; i++)
       await post("/api/v1/auth/login", { email: `nobody${i}@example.com`, password: "Wrong-password-123" }, ip);
-    const victim = await createUser();
-    expect((await post("/api/v1/auth/login", { email: victim.email, password: STRONG_PASSWORD }, ip)).status).toBe(429);
-    expect(
-      (
-        await post(
-          "/api/v1/auth/login",
-          { email: victim.email, password: STRONG_PASSWORD },
-          { "CF-Connecting-IP": "192.0.2.78" },
-        )
-      ).status,
-    ).toBe(200);
+    expect((await post("/api/v1/auth/login", { email: victim.email, password: STRONG_PASSWORD }, ip)).status).toBe(200);
   });
 
   it("rejects expired, forged and device tokens where a user is required", async () => {

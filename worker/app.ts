@@ -2,19 +2,19 @@
 import { Hono } from "hono";
 import { database } from "./db/client";
 import type { AppEnv } from "./http/app-env";
-import { identify } from "./http/auth";
 import { corsForApps } from "./http/cors";
 import { renderError } from "./http/errors";
 import { commaProfileRoutes } from "./api/accounts";
+import { athenaRoutes } from "./api/athena";
 import { commaDevices } from "./api/comma-devices";
 import { commaRoutes } from "./api/comma-drives";
-import { apiV1 } from "./api/v1";
-import { athenaRoutes } from "./api/athena";
 import { deviceHttp } from "./api/device-http";
 import { mapRoutes } from "./api/maps";
 import { pairingRoutes } from "./api/pairing";
 import { signinRoutes } from "./api/signin";
 import { uploadRoutes } from "./api/uploads";
+import { apiV1 } from "./api/v1";
+import { identifyAndLimit, limitSensitiveEndpoints } from "./http/rate-limit";
 
 export const app = new Hono<AppEnv>({ strict: false });
 
@@ -25,13 +25,16 @@ app.use("*", async (c, next) => {
   c.set("db", database(c.env));
   await next();
 });
+// Sign-up, sign-in, pilotauth and pairing have a tighter per-IP limit of their own (services/rate-limits.ts).
+app.use("*", limitSensitiveEndpoints);
 
 // Signed-URL routes authorise by their query string and must not trip over a stale Authorization header.
 app.route("/", uploadRoutes);
 // Athena authenticates device sockets itself (adoption needs unknown dongles through); its user routes run identify.
 app.route("/", athenaRoutes);
 
-app.use("*", identify);
+// Resolves the caller, then counts the call in its budget (per principal, or per IP when anonymous).
+app.use("*", identifyAndLimit);
 app.route("/", apiV1);
 app.route("/", commaProfileRoutes);
 app.route("/", deviceHttp);

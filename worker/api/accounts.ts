@@ -12,7 +12,7 @@ import {
   refresh,
   registerUser,
 } from "../services/accounts/accounts";
-import { auditSource } from "../services/audit";
+import { auditSource, clientIp } from "../services/audit";
 
 const User = z
   .object({
@@ -41,14 +41,14 @@ const register = createRoute({
   tags: ["auth"],
   summary: "Create an account (the first account becomes admin)",
   request: jsonBody(Credentials.extend({ name: z.string().max(100).nullish() }).openapi("RegisterRequest")),
-  responses: { 201: jsonContent(Tokens.extend({ user: User }), "Account created"), ...errors(400, 403, 409) },
+  responses: { 201: jsonContent(Tokens.extend({ user: User }), "Account created"), ...errors(400, 403, 409, 429) },
 });
 
 const loginRoute = createRoute({
   method: "post",
   path: "/api/v1/auth/login",
   tags: ["auth"],
-  summary: "Sign in; 5 failures per 15 min per account or IP → 429",
+  summary: "Sign in; 5 attempts per 15 min per account and IP (50 per account) → 429 with Retry-After",
   request: jsonBody(Credentials.openapi("LoginRequest")),
   responses: { 200: jsonContent(Tokens.extend({ user: User }), "Signed in"), ...errors(400, 401, 429) },
 });
@@ -116,8 +116,6 @@ const roleRoute = createRoute({
   responses: { 200: jsonContent(User, "Updated user"), ...errors(400, 401, 403, 404) },
 });
 
-const clientIp = (header: string | undefined) => header ?? "unknown";
-
 export const accountsApi = apiRouter()
   .openapi(register, async (c) => {
     const { user, tokens } = await registerUser(c.env, c.var.db, c.req.valid("json"));
@@ -125,13 +123,7 @@ export const accountsApi = apiRouter()
   })
   .openapi(loginRoute, async (c) => {
     const body = c.req.valid("json");
-    const { user, tokens } = await login(
-      c.env,
-      c.var.db,
-      body.email,
-      body.password,
-      clientIp(c.req.header("CF-Connecting-IP")),
-    );
+    const { user, tokens } = await login(c.env, c.var.db, body.email, body.password, clientIp(c.req.raw));
     return c.json({ user: publicUser(user), ...tokens }, 200);
   })
   .openapi(refreshRoute, async (c) => c.json(await refresh(c.env, c.var.db, c.req.valid("json").refresh_token), 200))
@@ -152,7 +144,7 @@ export const accountsApi = apiRouter()
       c.var.db,
       requireSessionUser(c),
       c.req.valid("json"),
-      clientIp(c.req.header("CF-Connecting-IP")),
+      clientIp(c.req.raw),
       auditSource(c.var.principal, c.req.raw),
     );
     return c.json(tokens, 200);

@@ -8,9 +8,10 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../http/app-env";
-import { identify, requireUser } from "../http/auth";
 import { badRequest, notFound } from "../errors";
+import { identify, requireUser } from "../http/auth";
 import { jsonBody } from "../http/params";
+import { chargeDevice, identifyAndLimit } from "../http/rate-limit";
 import { loadDeviceFor } from "../services/access";
 import { approveDevice, listPendingDevices, rejectDevice, requireAdmin } from "../services/devices/adoption";
 import {
@@ -43,6 +44,7 @@ async function deviceSocket(c: Context<AppEnv>) {
   if (notUpgrade) return notUpgrade;
   const dongleId = c.req.param("dongle")!;
   const { role, token } = await deviceSocketRole(c, dongleId);
+  await chargeDevice(c, dongleId); // after authentication: a stranger cannot spend a device's budget
   return connectToDeviceObject(c.env, dongleId, role, role === "adopt" ? { token } : {});
 }
 athenaRoutes.get(`/ws/v2/${DONGLE}`, deviceSocket);
@@ -69,23 +71,23 @@ async function relay(c: Context<AppEnv>, style: RelayStyle) {
   return c.body(text, status, { "Content-Type": "application/json" });
 }
 // comma's apps throw on any non-2xx answer: device failures come back as JSON-RPC errors there (services/athena/relay.ts).
-athenaRoutes.post(`/${DONGLE}`, identify, (c) => relay(c, "jsonrpc"));
-athenaRoutes.post("/api/v1/devices/:dongle/athena", identify, (c) => relay(c, "http-status"));
+athenaRoutes.post(`/${DONGLE}`, identifyAndLimit, (c) => relay(c, "jsonrpc"));
+athenaRoutes.post("/api/v1/devices/:dongle/athena", identifyAndLimit, (c) => relay(c, "http-status"));
 
-athenaRoutes.get("/api/v1/devices/:dongle/athena", identify, async (c) => {
+athenaRoutes.get("/api/v1/devices/:dongle/athena", identifyAndLimit, async (c) => {
   const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
   return c.json(await deviceObject(c.env, device.dongleId).status(device.dongleId));
 });
 
 // ---- offline queue ----
 
-athenaRoutes.get("/v1/devices/:dongle/athena_offline_queue", identify, async (c) => {
+athenaRoutes.get("/v1/devices/:dongle/athena_offline_queue", identifyAndLimit, async (c) => {
   const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
   return c.json(await deviceObject(c.env, device.dongleId).offlineQueue(device.dongleId));
 });
 
 /** The queue with delivery status and the device's replies to delivered calls. */
-athenaRoutes.get("/api/v1/devices/:dongle/athena/queue", identify, async (c) => {
+athenaRoutes.get("/api/v1/devices/:dongle/athena/queue", identifyAndLimit, async (c) => {
   const { device } = await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle"), "read");
   return c.json(await deviceObject(c.env, device.dongleId).queueHistory(device.dongleId));
 });
@@ -110,7 +112,7 @@ async function adminDevice(c: Context<AppEnv>) {
   return (await loadDeviceFor(c.var.db, c.var.principal, c.req.param("dongle")!, "read")).device;
 }
 
-athenaRoutes.get("/api/v1/devices/:dongle/logs", identify, async (c) => {
+athenaRoutes.get("/api/v1/devices/:dongle/logs", identifyAndLimit, async (c) => {
   const device = await adminDevice(c);
   const kind = c.req.query("kind") ?? null;
   if (kind !== null && kind !== "swaglog" && kind !== "stats")
@@ -119,7 +121,7 @@ athenaRoutes.get("/api/v1/devices/:dongle/logs", identify, async (c) => {
   return c.json(await deviceObject(c.env, device.dongleId).listLogs(device.dongleId, kind, limit));
 });
 
-athenaRoutes.get("/api/v1/devices/:dongle/logs/:id{[0-9]+}", identify, async (c) => {
+athenaRoutes.get("/api/v1/devices/:dongle/logs/:id{[0-9]+}", identifyAndLimit, async (c) => {
   const device = await adminDevice(c);
   const entry = await deviceObject(c.env, device.dongleId).locateLog(Number(c.req.param("id")));
   const object = entry && (await c.env.MEDIA.get(entry.r2Key));
@@ -135,17 +137,17 @@ athenaRoutes.get("/api/v1/devices/:dongle/logs/:id{[0-9]+}", identify, async (c)
 
 // ---- adoption (admins) ----
 
-athenaRoutes.get("/api/v1/admin/pending-devices", identify, async (c) => {
+athenaRoutes.get("/api/v1/admin/pending-devices", identifyAndLimit, async (c) => {
   requireAdmin(requireUser(c));
   return c.json(await listPendingDevices(c.var.db));
 });
 
-athenaRoutes.post("/api/v1/admin/pending-devices/:dongle/approve", identify, async (c) => {
+athenaRoutes.post("/api/v1/admin/pending-devices/:dongle/approve", identifyAndLimit, async (c) => {
   requireAdmin(requireUser(c));
   return c.json(await approveDevice(c.env, c.var.db, c.req.param("dongle"), auditSource(c.var.principal, c.req.raw)));
 });
 
-athenaRoutes.post("/api/v1/admin/pending-devices/:dongle/reject", identify, async (c) => {
+athenaRoutes.post("/api/v1/admin/pending-devices/:dongle/reject", identifyAndLimit, async (c) => {
   const admin = requireUser(c);
   requireAdmin(admin);
   return c.json(

@@ -11,6 +11,7 @@ import {
   exchangeOriginAllowed,
   exchangeSigninCode,
 } from "../services/accounts/app-signin";
+import { clientIp } from "../services/audit";
 
 export const signinRoutes = new Hono<AppEnv>({ strict: false });
 
@@ -42,19 +43,13 @@ signinRoutes.post("/login", async (c) => {
   );
   if (!target) return c.html(page("", "This app is not allowed to sign in here (ALLOWED_ORIGINS)."), 400);
   try {
-    const { user } = await login(
-      c.env,
-      c.var.db,
-      f.email ?? "",
-      f.password ?? "",
-      c.req.header("CF-Connecting-IP") ?? "unknown",
-    );
+    const { user } = await login(c.env, c.var.db, f.email ?? "", f.password ?? "", clientIp(c.req.raw));
     target.searchParams.set("code", await createSigninCode(c.var.db, user.id));
     target.searchParams.set("provider", "password");
     return c.redirect(target.toString(), 302);
   } catch (err) {
     if (err instanceof ApiError && err.status < 500)
-      return c.html(page(f.app ?? "", err.message), err.status as 401 | 429);
+      return c.html(page(f.app ?? "", err.message), err.status as 401 | 429, err.headers);
     throw err;
   }
 });

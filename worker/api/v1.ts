@@ -42,7 +42,10 @@ apiV1.doc31("/api/v1/openapi.json", (c) => ({
   info: {
     title: "edge-connect API",
     version: "1",
-    description: "Our own REST API. Errors are always JSON `{error, message}` with a stable `error` code.",
+    description:
+      "Our own REST API. Errors are always JSON `{error, message}` with a stable `error` code. Every call counts " +
+      "in a rate limit (100/min per user, API key or device; per IP when anonymous; tighter on sign-up and sign-in): " +
+      "over it, 429 `rate_limited` with Retry-After.",
   },
   servers: [{ url: new URL(c.req.url).origin }],
 }));

@@ -42,12 +42,12 @@ export const refreshTokens = sqliteTable(
   (t) => [uniqueIndex("refresh_tokens_hash_unique").on(t.tokenHash), index("refresh_tokens_family_idx").on(t.familyId)],
 );
 
-/** Failed sign-in attempts, for the per-account and per-IP rate limit. Old rows are pruned by the cron job. */
+/** Sign-in attempts counted by the per-(account, IP) and per-account limits. Old rows are pruned by the cron job. */
 export const loginFailures = sqliteTable(
   "login_failures",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    subject: text("subject").notNull(), // "email:<addr>" or "ip:<addr>"
+    subject: text("subject").notNull(), // "acct-ip:<email>|<ip or none>" or "acct:<email>" (services/accounts/login-limit.ts)
     at: integer("at").notNull(),
   },
   (t) => [index("login_failures_subject_at_idx").on(t.subject, t.at)],

@@ -36,7 +36,7 @@ const errorDescriptions: Record<number, string> = {
   409: "Conflict with existing data",
   412: "Precondition failed",
   413: "Too large",
-  429: "Rate limited (`too_many_attempts`); see Retry-After",
+  429: "Rate limited (`rate_limited`, `too_many_attempts` for sign-in guesses); see Retry-After",
   501: "Not available on this server",
   502: "Upstream failure",
   504: "Timed out",

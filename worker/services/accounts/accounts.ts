@@ -11,8 +11,8 @@ import { ApiError, badRequest, forbidden, unauthorized } from "../../errors";
 import { randomHex, sha256Hex } from "../../lib/encoding";
 import { hashPassword, passwordProblem, verifyPassword } from "../../lib/passwords";
 import { nowSeconds } from "../../lib/time";
-import { auditInsert, type AuditSource } from "../audit";
-import { assertLoginAllowed, clearAccountFailures, recordLoginFailure } from "./login-limit";
+import { type LoginAttempt, loginSucceeded, reserveLoginAttempt } from "./login-limit";
+import { auditInsert, type AuditSource, recordAudit } from "../audit";
 import { ACCESS_TOKEN_TTL_S, signAccessToken } from "./user-tokens";
 
 export const REFRESH_TOKEN_TTL_S = 30 * 24 * 3600;
@@ -74,19 +74,50 @@ export async function login(
   db: Db,
   email: string,
   password: string,
-  ip: string,
+  ip: string | null,
 ): Promise<{ user: UserRow; tokens: TokenPair }> {
   const normalised = email.trim().toLowerCase();
-  await assertLoginAllowed(db, normalised, ip);
+  const attempt = await reserveLoginAttempt(db, normalised, ip);
   const user = await db.query.users.findFirst({ where: eq(users.email, normalised) });
+  if (!attempt.granted) {
+    await recordAudit(db, loginAudit("login.rate_limited", user, ip, { limit: attempt.bucket }));
+    throw tooManyAttempts(attempt);
+  }
   // Hash even for unknown accounts so response time does not reveal which emails exist.
   const ok = user ? await verifyPassword(password, user.passwordHash) : (await hashPassword(password), false);
   if (!user || !ok) {
-    await recordLoginFailure(db, normalised, ip);
+    await recordAudit(
+      db,
+      loginAudit("login.failure", user, ip, { reason: user ? "wrong_password" : "unknown_account" }),
+    );
     throw unauthorized("Wrong email or password", "invalid_credentials");
   }
-  await clearAccountFailures(db, normalised);
+  await loginSucceeded(db, attempt, normalised, ip);
+  await recordAudit(db, loginAudit("login.success", user, ip));
   return { user, tokens: await issueTokens(env, db, user.id) };
+}
+
+/** Sign-in events belong to the account they target (when it exists); never the email or the password. */
+function loginAudit(
+  action: "login.success" | "login.failure" | "login.rate_limited",
+  user: UserRow | undefined,
+  ip: string | null,
+  detail?: Record<string, string>,
+) {
+  return {
+    action,
+    actor: action === "login.success" && user ? { kind: "user" as const, id: user.id } : { kind: "anonymous" as const },
+    target: user ? { kind: "user", id: user.id } : null,
+    userId: user?.id ?? null,
+    ip,
+    detail: detail ?? null,
+  };
+}
+
+function tooManyAttempts(attempt: Extract<LoginAttempt, { granted: false }>) {
+  return new ApiError(429, "too_many_attempts", "Too many failed sign-in attempts; try again later", {
+    "Retry-After": String(attempt.retryAfter),
+  });
 }
 
 export async function refresh(env: Env, db: Db, refreshToken: string): Promise<TokenPair> {
@@ -140,15 +171,23 @@ export async function changePassword(
   db: Db,
   user: UserRow,
   input: { current_password: string; new_password: string },
-  ip: string,
+  ip: string | null,
   source: AuditSource,
 ): Promise<TokenPair> {
-  await assertLoginAllowed(db, user.email, ip);
+  const attempt = await reserveLoginAttempt(db, user.email, ip);
+  if (!attempt.granted) {
+    await recordAudit(
+      db,
+      loginAudit("login.rate_limited", user, ip, { limit: attempt.bucket, via: "password_change" }),
+    );
+    throw tooManyAttempts(attempt);
+  }
   if (!(await verifyPassword(input.current_password, user.passwordHash))) {
-    await recordLoginFailure(db, user.email, ip);
+    await recordAudit(db, loginAudit("login.failure", user, ip, { reason: "wrong_password", via: "password_change" }));
     // 403, not 401: our clients read 401 as "the access token is bad" and refresh and retry.
     throw forbidden("The current password is wrong", "invalid_credentials");
   }
+  await loginSucceeded(db, attempt, user.email, ip);
   const problem = passwordProblem(input.new_password, user.email);
   if (problem) throw badRequest("weak_password", problem);
   const passwordHash = await hashPassword(input.new_password);
@@ -160,7 +199,6 @@ export async function changePassword(
       .where(and(eq(refreshTokens.userId, user.id), isNull(refreshTokens.revokedAt))),
     auditInsert(db, { ...source, action: "account.password_changed", target: { kind: "user", id: user.id } }),
   ]);
-  await clearAccountFailures(db, user.email);
   return issueTokens(env, db, user.id);
 }
 

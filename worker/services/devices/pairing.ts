@@ -13,7 +13,11 @@ import { DeviceJwtError, verifyDeviceJwt } from "../../protocol/device-jwt";
 import { auditInsert, type AuditSource } from "../audit";
 import { forgetDeviceRouteShares } from "../drives/sharing";
 
-/** Accepts the bare token, the QR URL, or the pre-2020 `imei--serial--token` form. */
+/**
+ * Accepts the bare token, the QR URL, or the pre-2020 `imei--serial--token` form. Only the text before the token's
+ * first "." (its header) is searched for the "--" separators: a JWT's base64url signature contains "--" now and then,
+ * and splitting the whole text cut such tokens apart (a rare 401 on pairing, issue #13 finding 5).
+ */
 export function extractPairToken(input: string): string {
   const text = input.trim();
   if (/^https?:\/\//i.test(text)) {
@@ -23,8 +27,10 @@ export function extractPairToken(input: string): string {
       return "";
     }
   }
-  const parts = text.split("--");
-  return parts.length === 3 ? parts[2] : text;
+  const firstDot = text.indexOf(".");
+  const prefix = firstDot < 0 ? text : text.slice(0, firstDot);
+  const parts = prefix.split("--");
+  return parts.length === 3 ? parts[2] + text.slice(prefix.length) : text;
 }
 
 export async function pairDevice(

@@ -88,6 +88,8 @@ export async function receiveUpload(
   urlPath: string,
   query: { exp?: string; sig?: string },
   request: Request,
+  /** Runs once the URL is known to be ours (signature and path checked), before anything is read or stored. */
+  beforeStore?: (dongleId: string) => Promise<void>,
 ) {
   const check = await checkSignature(env.URL_SIGNING_SECRET, "upload", urlPath, query.exp, query.sig);
   if (check !== "ok") {
@@ -103,6 +105,7 @@ export async function receiveUpload(
     throw badRequest("invalid_path", err instanceof Error ? err.message : "invalid path");
   }
   const { dongleId, target } = parsed;
+  await beforeStore?.(dongleId);
   const key = objectKey(dongleId, target);
   const db = database(env);
   const device = await db.query.devices.findFirst({
