@@ -10,7 +10,8 @@ import { createUser, registeredDevice, workerFetch, type TestUser } from "./help
 
 type Caller = "owner" | "reader" | "writer" | "stranger" | "anonymous" | "admin" | "otherDevice" | "routeShared";
 const CALLERS: Caller[] = ["owner", "reader", "writer", "stranger", "anonymous", "admin", "otherDevice", "routeShared"];
-type Level = "read" | "write" | "owner";
+/** "admin": server administration, whatever the cell (only the admin account; devices 403, anonymous 401). */
+type Level = "read" | "write" | "owner" | "admin";
 
 interface Cell {
   dongle: string;
@@ -246,6 +247,25 @@ const ENDPOINTS: Endpoint[] = [
     route: true,
     request: (c) => [`/api/v1/routes/${enc(c.route)}/users/${enc(routeShared.email)}`, { method: "DELETE" }],
   },
+  // server administration: invites
+  {
+    name: "POST /api/v1/admin/invites",
+    level: "admin",
+    request: () => ["/api/v1/admin/invites", jsonInit("POST", {})],
+  },
+  { name: "GET /api/v1/admin/invites", level: "admin", request: () => ["/api/v1/admin/invites"] },
+  {
+    name: "DELETE /api/v1/admin/invites/:id",
+    level: "admin",
+    async prepare(c) {
+      await env.DB.prepare(
+        "INSERT INTO invites (id, token_hash, role, expires_at) VALUES (?, ?, 'user', unixepoch() + 3600)",
+      )
+        .bind(`inv-${c.dongle}`, `hash-${c.dongle}`)
+        .run();
+    },
+    request: (c) => [`/api/v1/admin/invites/inv-${c.dongle}`, { method: "DELETE" }],
+  },
 ];
 
 /**
@@ -254,6 +274,7 @@ const ENDPOINTS: Endpoint[] = [
  */
 function expected(caller: Caller, endpoint: Endpoint): "2xx" | 401 | 403 | 404 {
   const level = endpoint.level;
+  if (level === "admin") return caller === "admin" ? "2xx" : caller === "anonymous" ? 401 : 403;
   switch (caller) {
     case "routeShared":
       return !endpoint.route ? 404 : level === "read" ? "2xx" : 403;

@@ -8,6 +8,7 @@ import { routeUsersApi } from "./api-route-users";
 import { routesApi } from "./api-routes";
 import { registerAthenaDocs } from "./athena-openapi";
 import { importsApi } from "./imports";
+import { invitesApi } from "./invites";
 import { processingApi } from "./processing";
 
 export const apiV1 = apiRouter();
@@ -20,6 +21,7 @@ apiV1.openAPIRegistry.registerComponent("securitySchemes", "jwt", {
 });
 
 apiV1.route("/", accountsApi);
+apiV1.route("/", invitesApi);
 apiV1.route("/", devicesApi);
 apiV1.route("/", routesApi);
 apiV1.route("/", routeContentApi);

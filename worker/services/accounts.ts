@@ -5,12 +5,14 @@
  */
 import { and, count, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { refreshTokens, users } from "../db/schema";
+import { invites, refreshTokens, users } from "../db/schema";
 import type { UserRow } from "../http/app-env";
 import { ApiError, badRequest, forbidden, unauthorized } from "../http/errors";
 import { randomHex, sha256Hex } from "../lib/encoding";
 import { hashPassword, passwordProblem, verifyPassword } from "../lib/passwords";
 import { nowSeconds } from "../lib/time";
+import { type AuditAction, auditInsert, recordAudit } from "./audit";
+import { type InviteRow, inviteRefusal, inviteState, usableInvite } from "./invites";
 import { assertLoginAllowed, clearAccountFailures, recordLoginFailure } from "./login-limit";
 import { ACCESS_TOKEN_TTL_S, signAccessToken } from "./user-tokens";
 
@@ -45,27 +47,117 @@ async function issueTokens(env: Env, db: Db, userId: string, familyId = randomHe
   };
 }
 
-export async function registerUser(env: Env, db: Db, input: { email: string; password: string; name?: string | null }) {
-  if (env.ENABLE_REGISTRATION === "false")
+export interface RegistrationInput {
+  email: string;
+  password: string;
+  name?: string | null;
+  /** An invite token (from `/signup?invite=…` or a `/claim/…` link): the way in when registration is closed. */
+  invite?: string | null;
+}
+
+/**
+ * Creates an account. Open registration (ENABLE_REGISTRATION "true", what `npm run dev` runs) lets anyone in, and
+ * the very first account administers the server (the demo relies on it). A deployed server is closed: only an
+ * invite gets in, with the invite's role, and its first administrator comes from a claim link (an admin invite
+ * printed by `npm run setup` / `npm run admin -- claim-link`), so nobody can race the owner to the admin account.
+ */
+export async function registerUser(env: Env, db: Db, input: RegistrationInput, ip: string | null = null) {
+  const inviteToken = input.invite?.trim() || null;
+  if (env.ENABLE_REGISTRATION === "false" && !inviteToken)
     throw forbidden("Registration is closed on this server", "registration_closed");
   const email = input.email.trim().toLowerCase();
   if (!EMAIL_RE.test(email) || email.length > 254)
     throw badRequest("invalid_email", "A valid email address is required");
+  const invite = inviteToken ? await usableInvite(db, inviteToken, email) : null;
   const problem = passwordProblem(input.password, email);
   if (problem) throw badRequest("weak_password", problem);
   const existing = await db.query.users.findFirst({ columns: { id: true }, where: eq(users.email, email) });
   if (existing) throw new ApiError(409, "email_taken", "An account with this email already exists");
-  const [{ n }] = await db.select({ n: count() }).from(users);
   const id = randomHex(8);
   const passwordHash = await hashPassword(input.password);
-  // The very first account administers the server. A unique index on email settles concurrent sign-ups.
+  const name = input.name?.trim() || null;
+  const user = invite
+    ? await insertInvitedUser(env.DB, db, invite, { id, email, name, passwordHash }, ip)
+    : await insertOpenUser(db, { id, email, name, passwordHash }, ip);
+  return { user, tokens: await issueTokens(env, db, id) };
+}
+
+type NewUser = { id: string; email: string; name: string | null; passwordHash: string };
+
+const emailTaken = () => new ApiError(409, "email_taken", "An account with this email already exists");
+
+async function insertOpenUser(db: Db, u: NewUser, ip: string | null): Promise<UserRow> {
+  const [{ n }] = await db.select({ n: count() }).from(users);
+  const role = n === 0 ? "admin" : "user";
+  // A unique index on email settles concurrent sign-ups.
   const inserted = await db
     .insert(users)
-    .values({ id, email, name: input.name?.trim() || null, passwordHash, role: n === 0 ? "admin" : "user" })
+    .values({ ...u, role })
     .onConflictDoNothing()
     .returning();
-  if (!inserted.length) throw new ApiError(409, "email_taken", "An account with this email already exists");
-  return { user: inserted[0], tokens: await issueTokens(env, db, id) };
+  if (!inserted.length) throw emailTaken();
+  await recordAudit(db, {
+    action: "account.created",
+    actor: { kind: "user", id: u.id },
+    target: { kind: "user", id: u.id },
+    ip,
+    detail: { role, via: "open_registration" },
+  });
+  return inserted[0];
+}
+
+/**
+ * One D1 batch (a transaction): claim the invite with a conditional UPDATE that names the new account, then insert
+ * the account and the audit events only if that claim is ours. A sign-up that lost the race changes nothing; one
+ * whose email got taken meanwhile fails the unique index and rolls the claim back with it. Plain D1 statements:
+ * drizzle batches take no INSERT … SELECT with named columns.
+ */
+async function insertInvitedUser(
+  d1: D1Database,
+  db: Db,
+  invite: InviteRow,
+  u: NewUser,
+  ip: string | null,
+): Promise<UserRow> {
+  const now = nowSeconds();
+  const ours = "EXISTS (SELECT 1 FROM invites WHERE id = ?1 AND used_by = ?2)";
+  const audit = (action: AuditAction, target: { kind: string; id: string }, detail: Record<string, unknown>) =>
+    d1
+      .prepare(
+        `INSERT INTO audit_events (action, actor_kind, actor_id, target_kind, target_id, user_id, ip, detail)
+         SELECT ?3, 'user', ?2, ?4, ?5, ?2, ?6, ?7 WHERE ${ours}`,
+      )
+      .bind(invite.id, u.id, action, target.kind, target.id, ip, JSON.stringify(detail));
+  try {
+    await d1.batch([
+      d1
+        .prepare(
+          `UPDATE invites SET used_at = ?3, used_by = ?2
+           WHERE id = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?3`,
+        )
+        .bind(invite.id, u.id, now),
+      d1
+        .prepare(`INSERT INTO users (id, email, name, password_hash, role) SELECT ?2, ?3, ?4, ?5, ?6 WHERE ${ours}`)
+        .bind(invite.id, u.id, u.email, u.name, u.passwordHash, invite.role),
+      audit("invite.used", { kind: "invite", id: invite.id }, { role: invite.role }),
+      audit("account.created", { kind: "user", id: u.id }, { role: invite.role, via: "invite", invite: invite.id }),
+    ]);
+  } catch (err) {
+    if (/UNIQUE constraint failed: users\.email/.test(errorText(err))) throw emailTaken();
+    throw err;
+  }
+  const user = await db.query.users.findFirst({ where: eq(users.id, u.id) });
+  if (user) return user;
+  // Someone else's sign-up claimed (or an admin revoked) the invite between our check and our batch.
+  const latest = await db.query.invites.findFirst({ where: eq(invites.id, invite.id) });
+  const state = latest ? inviteState(latest) : "revoked";
+  throw inviteRefusal(state === "pending" ? "used" : state);
+}
+
+function errorText(err: unknown): string {
+  let text = "";
+  for (let e: unknown = err; e instanceof Error; e = e.cause) text += ` ${e.message}`;
+  return text;
 }
 
 export async function login(
@@ -161,9 +253,27 @@ export async function changePassword(
   return issueTokens(env, db, user.id);
 }
 
-export async function changeRole(db: Db, actor: UserRow, userId: string, role: UserRow["role"]) {
+export async function changeRole(
+  db: Db,
+  actor: UserRow,
+  userId: string,
+  role: UserRow["role"],
+  ip: string | null = null,
+) {
   if (actor.role !== "admin") throw forbidden("Only admins can change roles", "insufficient_role");
-  const updated = await db.update(users).set({ role }).where(eq(users.id, userId)).returning();
+  const before = await db.query.users.findFirst({ columns: { role: true }, where: eq(users.id, userId) });
+  if (!before) throw new ApiError(404, "user_not_found", "No such user");
+  const [updated] = await db.batch([
+    db.update(users).set({ role }).where(eq(users.id, userId)).returning(),
+    auditInsert(db, {
+      action: "account.role_changed",
+      actor: { kind: "user", id: actor.id },
+      target: { kind: "user", id: userId },
+      userId,
+      ip,
+      detail: { from: before.role, to: role },
+    }),
+  ]);
   if (!updated.length) throw new ApiError(404, "user_not_found", "No such user");
   return updated[0];
 }
