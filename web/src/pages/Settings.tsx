@@ -5,6 +5,7 @@ import { LANGS, t } from "../i18n";
 import { settings, type ThemePref, type Units, updateSettings } from "../state/settings";
 import { signOut, user } from "../state/session";
 import { dateTime } from "../util/format";
+import { InvitesPanel } from "./InvitesPanel";
 import { PasswordForm } from "./PasswordForm";
 
 function Choice<T extends string>(props: {
@@ -79,6 +80,9 @@ export default function Settings(): JSX.Element {
         </button>
       </section>
       <PasswordForm />
+      <Show when={user()?.role === "admin"}>
+        <InvitesPanel />
+      </Show>
       <section class="card" aria-labelledby="prefs-h">
         <h2 id="prefs-h">{t("settings.preferences")}</h2>
         <Choice<ThemePref>
