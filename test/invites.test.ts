@@ -168,6 +168,16 @@ describe("closed registration", () => {
 });
 
 describe("invite administration", () => {
+  it("applies the invite's role on an open server too (no first-account rule for invited accounts)", async () => {
+    const made = await invite({ role: "viewer" });
+    const res = await workerFetch(
+      "/api/v1/auth/register",
+      json({ email: uniqueEmail("open"), password: STRONG_PASSWORD, invite: made.token }, { method: "POST" }),
+    );
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ user: { role: "viewer" } });
+  });
+
   it("gives admin invites a claim link and validates the expiry", async () => {
     const made = await invite({ role: "admin", expires_in_hours: 1 });
     expect(made.url).toBe(`${ORIGIN}/claim/${made.token}`);

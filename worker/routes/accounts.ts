@@ -6,7 +6,7 @@ import { apiRouter, errors, jsonBody, jsonContent, userAuth, z } from "../http/o
 import { clientIp as auditIp } from "../services/audit";
 import { changePassword, changeRole, login, logout, publicUser, refresh, registerUser } from "../services/accounts";
 
-export const User = z
+const User = z
   .object({
     id: z.string().openapi({ example: "3f1c0a9be42d7c55" }),
     email: z.string(),
@@ -16,7 +16,7 @@ export const User = z
   })
   .openapi("User");
 
-export const Tokens = z
+const Tokens = z
   .object({
     access_token: z.string().openapi({ description: "Send as `Authorization: JWT <token>` (or Bearer); valid 1 h" }),
     refresh_token: z.string().openapi({ description: "Single use: every refresh returns a new one; valid 30 days" }),
