@@ -3,9 +3,9 @@
  * Refresh tokens are opaque random strings stored as SHA-256 hashes. Each refresh marks the presented token used
  * and issues a new one in the same family; presenting a used token again means it leaked, so the family dies.
  */
-import { and, count, eq, isNull } from "drizzle-orm";
+import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { invites, refreshTokens, users } from "../db/schema";
+import { auditEvents, invites, refreshTokens, users } from "../db/schema";
 import type { UserRow } from "../http/app-env";
 import { ApiError, badRequest, forbidden, unauthorized } from "../http/errors";
 import { randomHex, sha256Hex } from "../lib/encoding";
@@ -77,7 +77,7 @@ export async function registerUser(env: Env, db: Db, input: RegistrationInput, i
   const passwordHash = await hashPassword(input.password);
   const name = input.name?.trim() || null;
   const user = invite
-    ? await insertInvitedUser(env.DB, db, invite, { id, email, name, passwordHash }, ip)
+    ? await insertInvitedUser(db, invite, { id, email, name, passwordHash }, ip)
     : await insertOpenUser(db, { id, email, name, passwordHash }, ip);
   return { user, tokens: await issueTokens(env, db, id) };
 }
@@ -108,37 +108,54 @@ async function insertOpenUser(db: Db, u: NewUser, ip: string | null): Promise<Us
 
 /**
  * One D1 batch (a transaction): claim the invite with a conditional UPDATE that names the new account, then insert
- * the account and the audit events only if that claim is ours. A sign-up that lost the race changes nothing; one
- * whose email got taken meanwhile fails the unique index and rolls the claim back with it. Plain D1 statements:
- * drizzle batches take no INSERT … SELECT with named columns.
+ * the account and the audit events only if that claim is ours (INSERT … SELECT from the invite row the UPDATE
+ * marked). A sign-up that lost the race changes nothing; one whose email got taken meanwhile fails the unique index
+ * and rolls the claim back with it.
  */
-async function insertInvitedUser(
-  d1: D1Database,
-  db: Db,
-  invite: InviteRow,
-  u: NewUser,
-  ip: string | null,
-): Promise<UserRow> {
+async function insertInvitedUser(db: Db, invite: InviteRow, u: NewUser, ip: string | null): Promise<UserRow> {
   const now = nowSeconds();
-  const ours = "EXISTS (SELECT 1 FROM invites WHERE id = ?1 AND used_by = ?2)";
+  const claimedByUs = and(eq(invites.id, invite.id), eq(invites.usedBy, u.id));
+  // Insert-select fields need names (drizzle matches them to the table's columns, in order).
+  const value = <T>(v: T, name: string) => sql<T>`${v}`.as(name);
   const audit = (action: AuditAction, target: { kind: string; id: string }, detail: Record<string, unknown>) =>
-    d1
-      .prepare(
-        `INSERT INTO audit_events (action, actor_kind, actor_id, target_kind, target_id, user_id, ip, detail)
-         SELECT ?3, 'user', ?2, ?4, ?5, ?2, ?6, ?7 WHERE ${ours}`,
-      )
-      .bind(invite.id, u.id, action, target.kind, target.id, ip, JSON.stringify(detail));
+    db.insert(auditEvents).select(
+      db
+        .select({
+          id: sql<number>`NULL`.as("id"),
+          at: sql<number>`unixepoch()`.as("at"),
+          action: value(action, "action"),
+          actorKind: value("user", "actorKind"),
+          actorId: value(u.id, "actorId"),
+          targetKind: value(target.kind, "targetKind"),
+          targetId: value(target.id, "targetId"),
+          userId: value(u.id, "userId"),
+          ip: value(ip, "ip"),
+          detail: value(JSON.stringify(detail), "detail"),
+        })
+        .from(invites)
+        .where(claimedByUs),
+    );
   try {
-    await d1.batch([
-      d1
-        .prepare(
-          `UPDATE invites SET used_at = ?3, used_by = ?2
-           WHERE id = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?3`,
-        )
-        .bind(invite.id, u.id, now),
-      d1
-        .prepare(`INSERT INTO users (id, email, name, password_hash, role) SELECT ?2, ?3, ?4, ?5, ?6 WHERE ${ours}`)
-        .bind(invite.id, u.id, u.email, u.name, u.passwordHash, invite.role),
+    await db.batch([
+      db
+        .update(invites)
+        .set({ usedAt: now, usedBy: u.id })
+        .where(
+          and(eq(invites.id, invite.id), isNull(invites.usedAt), isNull(invites.revokedAt), gt(invites.expiresAt, now)),
+        ),
+      db.insert(users).select(
+        db
+          .select({
+            id: value(u.id, "id"),
+            email: value(u.email, "email"),
+            name: value(u.name, "name"),
+            passwordHash: value(u.passwordHash, "passwordHash"),
+            role: invites.role,
+            createdAt: sql<number>`unixepoch()`.as("created_at"),
+          })
+          .from(invites)
+          .where(claimedByUs),
+      ),
       audit("invite.used", { kind: "invite", id: invite.id }, { role: invite.role }),
       audit("account.created", { kind: "user", id: u.id }, { role: invite.role, via: "invite", invite: invite.id }),
     ]);
