@@ -29,6 +29,9 @@ export default defineConfig(async () => ({
           TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, "migrations")),
           JWT_SECRET: "test-jwt-secret-not-for-production",
           URL_SIGNING_SECRET: "test-url-signing-secret-not-for-production",
+          // Open sign-up (wrangler.jsonc ships "false"): most tests create accounts freely; the first one is admin.
+          // Closed registration is tested by passing an env with "false" (test/invites.test.ts).
+          ENABLE_REGISTRATION: "true",
           // A web app origin that CORS and the sign-in redirect accept in tests.
           ALLOWED_ORIGINS: "https://app.example",
           // Absolute path of ../shared/fixtures/real when present (CI has it), read by the exactness tests.

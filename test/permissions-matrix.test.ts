@@ -37,7 +37,8 @@ const CALLERS: Caller[] = [
   "ownerReadKey",
   "ownerWriteKey",
 ];
-type Level = "read" | "write" | "owner";
+/** "admin": server administration, whatever the cell (only the admin account; devices 403, anonymous 401). */
+type Level = "read" | "write" | "owner" | "admin";
 
 interface Cell {
   dongle: string;
@@ -306,6 +307,25 @@ const ENDPOINTS: Endpoint[] = [
     route: true,
     request: (c) => [`/api/v1/routes/${enc(c.route)}/users/${enc(routeShared.email)}`, { method: "DELETE" }],
   },
+  // server administration: invites
+  {
+    name: "POST /api/v1/admin/invites",
+    level: "admin",
+    request: () => ["/api/v1/admin/invites", jsonInit("POST", {})],
+  },
+  { name: "GET /api/v1/admin/invites", level: "admin", request: () => ["/api/v1/admin/invites"] },
+  {
+    name: "DELETE /api/v1/admin/invites/:id",
+    level: "admin",
+    async prepare(c) {
+      await env.DB.prepare(
+        "INSERT INTO invites (id, token_hash, role, expires_at) VALUES (?, ?, 'user', unixepoch() + 3600)",
+      )
+        .bind(`inv-${c.dongle}`, `hash-${c.dongle}`)
+        .run();
+    },
+    request: (c) => [`/api/v1/admin/invites/inv-${c.dongle}`, { method: "DELETE" }],
+  },
 ];
 
 /**
@@ -316,6 +336,7 @@ function expected(caller: Caller, endpoint: Endpoint, method: string): "2xx" | 4
   const level = endpoint.level;
   if (caller === "ownDevice") return endpoint.device ? "2xx" : 403;
   if (endpoint.adminOnly) return caller === "admin" ? "2xx" : caller === "anonymous" ? 401 : 403;
+  if (level === "admin") return caller === "admin" ? "2xx" : caller === "anonymous" ? 401 : 403;
   switch (caller) {
     case "ownerWriteKey":
       return "2xx";

@@ -16,7 +16,11 @@ export function start(cmd: string, args: string[], opts: SpawnOptions = {}) {
   return spawn(cmd, args, { stdio: "inherit", cwd: ROOT, env: OFFLINE_ENV, detached: true, ...opts });
 }
 
-/** Local secrets for `wrangler dev` only: random per checkout, never committed (.dev.vars is gitignored). */
+/**
+ * Local settings for `wrangler dev` only: random secrets per checkout, never committed (.dev.vars is gitignored),
+ * and open registration (wrangler.jsonc closes it for deployed servers; the demo account needs it open).
+ * A value already in the file is kept, so `ENABLE_REGISTRATION=false` there tries a closed server locally.
+ */
 export function ensureDevVars(): void {
   const file = path.join(ROOT, ".dev.vars");
   const existing = existsSync(file) ? readFileSync(file, "utf8") : "";
@@ -24,6 +28,7 @@ export function ensureDevVars(): void {
   for (const name of ["JWT_SECRET", "URL_SIGNING_SECRET"]) {
     if (!new RegExp(`^${name}=`, "m").test(existing)) lines.push(`${name}=${randomBytes(32).toString("hex")}`);
   }
+  if (!/^ENABLE_REGISTRATION=/m.test(existing)) lines.push("ENABLE_REGISTRATION=true");
   const next = lines.filter(Boolean).join("\n") + "\n";
   if (next !== existing) writeFileSync(file, next);
 }

@@ -27,6 +27,7 @@ function page<T>(load: () => Promise<T>): () => Promise<T> {
 
 const SignIn = lazy(page(() => import("./pages/SignIn")));
 const SignUp = lazy(page(() => import("./pages/SignUp")));
+const Claim = lazy(page(() => import("./pages/Claim")));
 const Dashboard = lazy(page(() => import("./pages/Dashboard")));
 const Timeline = lazy(page(() => import("./pages/Timeline")));
 const RoutePage = lazy(page(() => import("./pages/RoutePage")));
@@ -42,7 +43,10 @@ function Root(props: RouteSectionProps): JSX.Element {
   const location = useLocation();
   const content = () => <Suspense fallback={<Loading />}>{props.children}</Suspense>;
   return (
-    <Show when={BARE.has(location.pathname)} fallback={<Layout>{content()}</Layout>}>
+    <Show
+      when={BARE.has(location.pathname) || location.pathname.startsWith("/claim/")}
+      fallback={<Layout>{content()}</Layout>}
+    >
       <BareLayout>{content()}</BareLayout>
     </Show>
   );
@@ -81,6 +85,7 @@ export function App(): JSX.Element {
     <Router root={Root}>
       <Route path="/signin" component={SignIn} />
       <Route path="/signup" component={SignUp} />
+      <Route path="/claim/:token" component={Claim} />
       <Route path="/" component={Home} />
       <Route path="/timeline/:dongle?" component={signedInOnly(Timeline)} />
       <Route path="/devices/:dongle" component={signedInOnly(DevicePage)} />

@@ -12,7 +12,7 @@ import {
   refresh,
   registerUser,
 } from "../services/accounts/accounts";
-import { auditSource, clientIp } from "../services/audit";
+import { auditSource, clientIp, clientIp as auditIp } from "../services/audit";
 
 const User = z
   .object({
@@ -39,9 +39,23 @@ const register = createRoute({
   method: "post",
   path: "/api/v1/auth/register",
   tags: ["auth"],
-  summary: "Create an account (the first account becomes admin)",
-  request: jsonBody(Credentials.extend({ name: z.string().max(100).nullish() }).openapi("RegisterRequest")),
-  responses: { 201: jsonContent(Tokens.extend({ user: User }), "Account created"), ...errors(400, 403, 409, 429) },
+  summary: "Create an account (with an invite when registration is closed)",
+  description:
+    'Open registration (`ENABLE_REGISTRATION` "true", the local dev server): anyone may sign up and the first ' +
+    "account becomes admin. Closed (deployed servers): only with an `invite` token, and the account gets the " +
+    "invite's role; without one → 403 `registration_closed`. Invite refusals: 404 `invite_invalid`, 410 " +
+    "`invite_used` / `invite_expired` / `invite_revoked`, 403 `invite_email_mismatch` (the invite is bound to " +
+    "another address). An invite is single use, even under concurrent sign-ups.",
+  request: jsonBody(
+    Credentials.extend({
+      name: z.string().max(100).nullish(),
+      invite: z.string().max(200).nullish().openapi({ description: "Token from an invite or claim link" }),
+    }).openapi("RegisterRequest"),
+  ),
+  responses: {
+    201: jsonContent(Tokens.extend({ user: User }), "Account created"),
+    ...errors(400, 403, 404, 409, 410, 429),
+  },
 });
 
 const loginRoute = createRoute({
@@ -118,7 +132,7 @@ const roleRoute = createRoute({
 
 export const accountsApi = apiRouter()
   .openapi(register, async (c) => {
-    const { user, tokens } = await registerUser(c.env, c.var.db, c.req.valid("json"));
+    const { user, tokens } = await registerUser(c.env, c.var.db, c.req.valid("json"), auditIp(c.req.raw));
     return c.json({ user: publicUser(user), ...tokens }, 201);
   })
   .openapi(loginRoute, async (c) => {
@@ -150,7 +164,13 @@ export const accountsApi = apiRouter()
     return c.json(tokens, 200);
   })
   .openapi(roleRoute, async (c) => {
-    const updated = await changeRole(c.var.db, requireUser(c), c.req.valid("param").id, c.req.valid("json").role);
+    const updated = await changeRole(
+      c.var.db,
+      requireUser(c),
+      c.req.valid("param").id,
+      c.req.valid("json").role,
+      auditIp(c.req.raw),
+    );
     return c.json(publicUser(updated), 200);
   });
 

@@ -11,6 +11,7 @@ import { routesApi } from "./drives";
 import { registerAthenaDocs } from "./athena-openapi";
 import { auditApi } from "./audit";
 import { importsApi } from "./imports";
+import { invitesApi } from "./invites";
 import { processingApi } from "./processing";
 
 export const apiV1 = apiRouter();
@@ -26,6 +27,7 @@ apiV1.openAPIRegistry.registerComponent("securitySchemes", "jwt", {
 apiV1.route("/", accountsApi);
 apiV1.route("/", apiKeysApi);
 apiV1.route("/", auditApi);
+apiV1.route("/", invitesApi);
 apiV1.route("/", devicesApi);
 apiV1.route("/", keyRequestsApi);
 apiV1.route("/", routesApi);

@@ -23,7 +23,8 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(): Promise<{ base: string; stop(): void }> {
+/** `persist`: the server's local state directory (tests reach its D1 with `npm run admin -- … --persist-to`). */
+export async function startServer(): Promise<{ base: string; persist: string; stop(): void }> {
   const persist = mkdtempSync(path.join(tmpdir(), "edge-browser-"));
   const env = { ...OFFLINE_ENV, CI: "true" };
   const quiet = { env, stdio: ["ignore", "ignore", "inherit"] as ["ignore", "ignore", "inherit"] };
@@ -77,6 +78,7 @@ export async function startServer(): Promise<{ base: string; stop(): void }> {
   await waitForHttp(`${base}/api/v1/openapi.json`, 120_000);
   return {
     base,
+    persist,
     stop() {
       try {
         process.kill(-child.pid!, "SIGTERM");

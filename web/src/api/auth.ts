@@ -5,9 +5,10 @@ import type { Tokens, User } from "./types";
 
 type SignedIn = Tokens & { user: User };
 
-export async function signUp(email: string, password: string, name?: string): Promise<User> {
+/** `invite`: the token of an invite or claim link (the only way in when the server's registration is closed). */
+export async function signUp(email: string, password: string, name?: string, invite?: string): Promise<User> {
   const r = await request<SignedIn>("/api/v1/auth/register", {
-    json: { email, password, name: name || null },
+    json: { email, password, name: name || null, invite: invite || null },
     anonymous: true,
   });
   storeTokens(r);

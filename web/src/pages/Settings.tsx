@@ -6,6 +6,7 @@ import { settings, type ThemePref, type Units, updateSettings } from "../state/s
 import { signOut, user } from "../state/session";
 import { dateTime } from "../util/format";
 import { ApiKeys } from "./ApiKeys";
+import { InvitesPanel } from "./InvitesPanel";
 import { PasswordForm } from "./PasswordForm";
 import { SecurityActivity } from "./SecurityActivity";
 
@@ -81,6 +82,9 @@ export default function Settings(): JSX.Element {
         </button>
       </section>
       <PasswordForm />
+      <Show when={user()?.role === "admin"}>
+        <InvitesPanel />
+      </Show>
       <ApiKeys />
       <SecurityActivity />
       <section class="card" aria-labelledby="prefs-h">

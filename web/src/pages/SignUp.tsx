@@ -7,7 +7,7 @@ export default function SignUp() {
   const [search] = useSearchParams();
   return (
     <Show when={!signedIn()} fallback={<Navigate href={nextPath(search.next)} />}>
-      <AuthForm mode="signup" />
+      <AuthForm mode="signup" invite={typeof search.invite === "string" ? search.invite : undefined} />
     </Show>
   );
 }

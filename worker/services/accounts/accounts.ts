@@ -3,16 +3,17 @@
  * Refresh tokens are opaque random strings stored as SHA-256 hashes. Each refresh marks the presented token used
  * and issues a new one in the same family; presenting a used token again means it leaked, so the family dies.
  */
-import { and, count, eq, isNull } from "drizzle-orm";
+import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { refreshTokens, users } from "../../db/schema";
+import { auditEvents, invites, refreshTokens, users } from "../../db/schema";
 import type { UserRow } from "../../db/types";
 import { ApiError, badRequest, forbidden, unauthorized } from "../../errors";
 import { randomHex, sha256Hex } from "../../lib/encoding";
 import { hashPassword, passwordProblem, verifyPassword } from "../../lib/passwords";
 import { nowSeconds } from "../../lib/time";
+import { inviteRefusal, type InviteRow, inviteState, usableInvite } from "./invites";
 import { type LoginAttempt, loginSucceeded, reserveLoginAttempt } from "./login-limit";
-import { auditInsert, type AuditSource, recordAudit } from "../audit";
+import { type AuditAction, auditInsert, type AuditSource, recordAudit } from "../audit";
 import { ACCESS_TOKEN_TTL_S, signAccessToken } from "./user-tokens";
 
 export const REFRESH_TOKEN_TTL_S = 30 * 24 * 3600;
@@ -46,27 +47,134 @@ async function issueTokens(env: Env, db: Db, userId: string, familyId = randomHe
   };
 }
 
-export async function registerUser(env: Env, db: Db, input: { email: string; password: string; name?: string | null }) {
-  if (env.ENABLE_REGISTRATION === "false")
+export interface RegistrationInput {
+  email: string;
+  password: string;
+  name?: string | null;
+  /** An invite token (from `/signup?invite=…` or a `/claim/…` link): the way in when registration is closed. */
+  invite?: string | null;
+}
+
+/**
+ * Creates an account. Open registration (ENABLE_REGISTRATION "true", what `npm run dev` runs) lets anyone in, and
+ * the very first account administers the server (the demo relies on it). A deployed server is closed: only an
+ * invite gets in, with the invite's role, and its first administrator comes from a claim link (an admin invite
+ * printed by `npm run setup` / `npm run admin -- claim-link`), so nobody can race the owner to the admin account.
+ */
+export async function registerUser(env: Env, db: Db, input: RegistrationInput, ip: string | null = null) {
+  const inviteToken = input.invite?.trim() || null;
+  if (env.ENABLE_REGISTRATION === "false" && !inviteToken)
     throw forbidden("Registration is closed on this server", "registration_closed");
   const email = input.email.trim().toLowerCase();
   if (!EMAIL_RE.test(email) || email.length > 254)
     throw badRequest("invalid_email", "A valid email address is required");
+  const invite = inviteToken ? await usableInvite(db, inviteToken, email) : null;
   const problem = passwordProblem(input.password, email);
   if (problem) throw badRequest("weak_password", problem);
   const existing = await db.query.users.findFirst({ columns: { id: true }, where: eq(users.email, email) });
   if (existing) throw new ApiError(409, "email_taken", "An account with this email already exists");
-  const [{ n }] = await db.select({ n: count() }).from(users);
   const id = randomHex(8);
   const passwordHash = await hashPassword(input.password);
-  // The very first account administers the server. A unique index on email settles concurrent sign-ups.
+  const name = input.name?.trim() || null;
+  const user = invite
+    ? await insertInvitedUser(db, invite, { id, email, name, passwordHash }, ip)
+    : await insertOpenUser(db, { id, email, name, passwordHash }, ip);
+  return { user, tokens: await issueTokens(env, db, id) };
+}
+
+type NewUser = { id: string; email: string; name: string | null; passwordHash: string };
+
+const emailTaken = () => new ApiError(409, "email_taken", "An account with this email already exists");
+
+async function insertOpenUser(db: Db, u: NewUser, ip: string | null): Promise<UserRow> {
+  const [{ n }] = await db.select({ n: count() }).from(users);
+  const role = n === 0 ? "admin" : "user";
+  // A unique index on email settles concurrent sign-ups.
   const inserted = await db
     .insert(users)
-    .values({ id, email, name: input.name?.trim() || null, passwordHash, role: n === 0 ? "admin" : "user" })
+    .values({ ...u, role })
     .onConflictDoNothing()
     .returning();
-  if (!inserted.length) throw new ApiError(409, "email_taken", "An account with this email already exists");
-  return { user: inserted[0], tokens: await issueTokens(env, db, id) };
+  if (!inserted.length) throw emailTaken();
+  await recordAudit(db, {
+    action: "account.created",
+    actor: { kind: "user", id: u.id },
+    target: { kind: "user", id: u.id },
+    ip,
+    detail: { role, via: "open_registration" },
+  });
+  return inserted[0];
+}
+
+/**
+ * One D1 batch (a transaction): claim the invite with a conditional UPDATE that names the new account, then insert
+ * the account and the audit events only if that claim is ours (INSERT … SELECT from the invite row the UPDATE
+ * marked). A sign-up that lost the race changes nothing; one whose email got taken meanwhile fails the unique index
+ * and rolls the claim back with it.
+ */
+async function insertInvitedUser(db: Db, invite: InviteRow, u: NewUser, ip: string | null): Promise<UserRow> {
+  const now = nowSeconds();
+  const claimedByUs = and(eq(invites.id, invite.id), eq(invites.usedBy, u.id));
+  // Insert-select fields need names (drizzle matches them to the table's columns, in order).
+  const value = <T>(v: T, name: string) => sql<T>`${v}`.as(name);
+  const audit = (action: AuditAction, target: { kind: string; id: string }, detail: Record<string, unknown>) =>
+    db.insert(auditEvents).select(
+      db
+        .select({
+          id: sql<number>`NULL`.as("id"),
+          at: sql<number>`unixepoch()`.as("at"),
+          action: value(action, "action"),
+          actorKind: value("user", "actorKind"),
+          actorId: value(u.id, "actorId"),
+          targetKind: value(target.kind, "targetKind"),
+          targetId: value(target.id, "targetId"),
+          userId: value(u.id, "userId"),
+          ip: value(ip, "ip"),
+          detail: value(JSON.stringify(detail), "detail"),
+        })
+        .from(invites)
+        .where(claimedByUs),
+    );
+  try {
+    await db.batch([
+      db
+        .update(invites)
+        .set({ usedAt: now, usedBy: u.id })
+        .where(
+          and(eq(invites.id, invite.id), isNull(invites.usedAt), isNull(invites.revokedAt), gt(invites.expiresAt, now)),
+        ),
+      db.insert(users).select(
+        db
+          .select({
+            id: value(u.id, "id"),
+            email: value(u.email, "email"),
+            name: value(u.name, "name"),
+            passwordHash: value(u.passwordHash, "passwordHash"),
+            role: invites.role,
+            createdAt: sql<number>`unixepoch()`.as("created_at"),
+          })
+          .from(invites)
+          .where(claimedByUs),
+      ),
+      audit("invite.used", { kind: "invite", id: invite.id }, { role: invite.role }),
+      audit("account.created", { kind: "user", id: u.id }, { role: invite.role, via: "invite", invite: invite.id }),
+    ]);
+  } catch (err) {
+    if (/UNIQUE constraint failed: users\.email/.test(errorText(err))) throw emailTaken();
+    throw err;
+  }
+  const user = await db.query.users.findFirst({ where: eq(users.id, u.id) });
+  if (user) return user;
+  // Someone else's sign-up claimed (or an admin revoked) the invite between our check and our batch.
+  const latest = await db.query.invites.findFirst({ where: eq(invites.id, invite.id) });
+  const state = latest ? inviteState(latest) : "revoked";
+  throw inviteRefusal(state === "pending" ? "used" : state);
+}
+
+function errorText(err: unknown): string {
+  let text = "";
+  for (let e: unknown = err; e instanceof Error; e = e.cause) text += ` ${e.message}`;
+  return text;
 }
 
 export async function login(
@@ -202,9 +310,27 @@ export async function changePassword(
   return issueTokens(env, db, user.id);
 }
 
-export async function changeRole(db: Db, actor: UserRow, userId: string, role: UserRow["role"]) {
+export async function changeRole(
+  db: Db,
+  actor: UserRow,
+  userId: string,
+  role: UserRow["role"],
+  ip: string | null = null,
+) {
   if (actor.role !== "admin") throw forbidden("Only admins can change roles", "insufficient_role");
-  const updated = await db.update(users).set({ role }).where(eq(users.id, userId)).returning();
+  const before = await db.query.users.findFirst({ columns: { role: true }, where: eq(users.id, userId) });
+  if (!before) throw new ApiError(404, "user_not_found", "No such user");
+  const [updated] = await db.batch([
+    db.update(users).set({ role }).where(eq(users.id, userId)).returning(),
+    auditInsert(db, {
+      action: "account.role_changed",
+      actor: { kind: "user", id: actor.id },
+      target: { kind: "user", id: userId },
+      userId,
+      ip,
+      detail: { from: before.role, to: role },
+    }),
+  ]);
   if (!updated.length) throw new ApiError(404, "user_not_found", "No such user");
   return updated[0];
 }
