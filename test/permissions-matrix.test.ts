@@ -10,7 +10,8 @@ import { createUser, registeredDevice, workerFetch, type TestUser } from "./help
 
 type Caller = "owner" | "reader" | "writer" | "stranger" | "anonymous" | "admin" | "otherDevice" | "routeShared";
 const CALLERS: Caller[] = ["owner", "reader", "writer", "stranger", "anonymous", "admin", "otherDevice", "routeShared"];
-type Level = "read" | "write" | "owner";
+/** "public": every caller, anonymous included, gets 2xx (health endpoints). */
+type Level = "read" | "write" | "owner" | "public";
 
 interface Cell {
   dongle: string;
@@ -246,6 +247,9 @@ const ENDPOINTS: Endpoint[] = [
     route: true,
     request: (c) => [`/api/v1/routes/${enc(c.route)}/users/${enc(routeShared.email)}`, { method: "DELETE" }],
   },
+  // health (public: an uptime monitor has no token)
+  { name: "GET /healthz", level: "public", request: () => ["/healthz"] },
+  { name: "GET /api/v1/health", level: "public", request: () => ["/api/v1/health"] },
 ];
 
 /**
@@ -254,6 +258,7 @@ const ENDPOINTS: Endpoint[] = [
  */
 function expected(caller: Caller, endpoint: Endpoint): "2xx" | 401 | 403 | 404 {
   const level = endpoint.level;
+  if (level === "public") return "2xx";
   switch (caller) {
     case "routeShared":
       return !endpoint.route ? 404 : level === "read" ? "2xx" : 403;

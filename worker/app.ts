@@ -5,12 +5,14 @@ import type { AppEnv } from "./http/app-env";
 import { identify } from "./http/auth";
 import { corsForApps } from "./http/cors";
 import { renderError } from "./http/errors";
+import { securityHeaders } from "./http/security-headers";
 import { commaProfileRoutes } from "./routes/accounts";
 import { commaDevices } from "./routes/comma-devices";
 import { commaRoutes } from "./routes/comma-routes";
 import { apiV1 } from "./routes/api-v1";
 import { athenaRoutes } from "./routes/athena";
 import { deviceHttp } from "./routes/device-http";
+import { liveness } from "./routes/health";
 import { mapRoutes } from "./routes/maps";
 import { pairingRoutes } from "./routes/pairing";
 import { signinRoutes } from "./routes/signin";
@@ -19,7 +21,10 @@ import { uploadRoutes } from "./routes/uploads";
 export const app = new Hono<AppEnv>({ strict: false });
 
 app.onError(renderError);
+app.use("*", securityHeaders);
 app.use("*", corsForApps);
+// Liveness answers before the database and identity middleware: it must touch no storage.
+app.get("/healthz", liveness);
 
 app.use("*", async (c, next) => {
   c.set("db", database(c.env));
@@ -41,7 +46,7 @@ app.route("/", commaRoutes);
 app.route("/", commaDevices);
 app.route("/", signinRoutes);
 
-const API_PREFIXES = /^\/(?:v1|v1\.1|v1\.4|v2|api|ws|upload|media|login)(?:\/|$)/;
+const API_PREFIXES = /^\/(?:v1|v1\.1|v1\.4|v2|api|ws|upload|media|login|healthz)(?:\/|$)/;
 
 /** Anything not routed: API paths get a JSON 404, everything else is the PWA (static assets, SPA fallback). */
 app.notFound((c) => {
