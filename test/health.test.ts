@@ -23,7 +23,8 @@ interface Health {
 /** The real Worker entry with a changed environment (a deployment missing a binding). */
 async function fetchWith(overrides: Partial<Env>, path: string, init?: RequestInit): Promise<Response> {
   const ctx = createExecutionContext();
-  return worker.fetch(new Request(ORIGIN + path, init), { ...env, ...overrides } as Env, ctx);
+  const request = new Request(ORIGIN + path, init) as Request<unknown, IncomingRequestCfProperties>;
+  return worker.fetch(request, { ...env, ...overrides } as Env, ctx);
 }
 
 afterEach(() => vi.restoreAllMocks());
