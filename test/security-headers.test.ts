@@ -112,6 +112,23 @@ describe("security headers", () => {
     expect(nonces[0]).not.toBe(nonces[1]);
   });
 
+  it("/login (comma's apps' sign-in page): its inline style under a nonce, its form may redirect to allowed apps", async () => {
+    const res = await workerFetch("/login?app=https://app.example");
+    expectSecure(res);
+    const policy = csp(res);
+    const nonce = /^'nonce-([A-Za-z0-9+/=]+)'$/.exec(policy.get("style-src")?.[1] ?? "")?.[1];
+    expect(nonce).toBeTruthy();
+    expect(policy.get("style-src")).not.toContain("'unsafe-inline'");
+    // vitest.config.ts sets ALLOWED_ORIGINS to https://app.example: the sign-in redirect goes there.
+    expect(policy.get("form-action")).toEqual(["'self'", "https://app.example"]);
+    const html = await res.text();
+    expect([...html.matchAll(/<style([^>]*)>/g)].map((m) => m[1])).toEqual([` nonce="${nonce}"`]);
+    // Everywhere else, forms post only to our own origin.
+    const other = await workerFetch("/api/v1/openapi.json");
+    await other.body?.cancel();
+    expect(csp(other).get("form-action")).toEqual(["'self'"]);
+  });
+
   it("leave CORS for comma's web apps on other origins working (preflight and Authorization calls)", async () => {
     const user = await createUser();
     const preflight = await workerFetch("/v1/me/", {

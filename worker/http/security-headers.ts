@@ -5,7 +5,7 @@
  * The app's CSP: everything from our own origin; `blob:` for the video player (MSE) and the map's and player's
  * workers; `data:` images (MapLibre's control icons, device snapshots). No inline script anywhere (the theme boot
  * script is /theme-init.js). The Swagger UI page at /api/docs gets its own policy: its one inline script carries a
- * per-request nonce.
+ * per-request nonce, and so does the login page for comma's apps.
  *
  * Cross-Origin-Resource-Policy is `cross-origin`: comma's web apps on other origins put our video and thumbnails
  * into <video>/<img> (no-cors requests, which `same-origin` would block). Their API calls are CORS requests and
@@ -13,6 +13,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
+import { allowedOrigins } from "../services/app-signin";
 import type { AppEnv } from "./app-env";
 
 export const DOCS_PATH = "/api/docs";
@@ -53,10 +54,25 @@ const docsHeaders = secureHeaders({
   },
 });
 
+/**
+ * comma's apps' login page (routes/signin.ts): its inline <style> carries the nonce, and its form's answer is a
+ * redirect to the app's origin, which form-action must allow (Chromium checks redirects of form submissions).
+ */
+const loginHeaders = secureHeaders({
+  ...common,
+  contentSecurityPolicy: {
+    ...APP_CSP,
+    styleSrc: ["'self'", NONCE],
+    formAction: ["'self'", (c) => allowedOrigins(c.env as Env).join(" ")],
+  },
+});
+
+const byPath: Record<string, MiddlewareHandler> = { [DOCS_PATH]: docsHeaders, "/login": loginHeaders };
+
 export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   // WebSocket upgrades: the 101 response carries no document, and the socket's headers are the DO's own.
   if (c.req.header("Upgrade")?.toLowerCase() === "websocket") return next();
-  const apply = c.req.path === DOCS_PATH ? docsHeaders : appHeaders;
+  const apply = byPath[c.req.path.replace(/\/$/, "")] ?? appHeaders;
   await apply(c, async () => {
     await next();
     // Responses fetched from a binding (ASSETS, a DO) have immutable headers; re-assigning makes Hono copy them.

@@ -23,7 +23,8 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(): Promise<{ base: string; stop(): void }> {
+/** `config`: another wrangler config in the repository root (bench/pwa-cold-load.ts compares two). */
+export async function startServer(opts: { config?: string } = {}): Promise<{ base: string; stop(): void }> {
   const persist = mkdtempSync(path.join(tmpdir(), "edge-browser-"));
   const env = { ...OFFLINE_ENV, CI: "true" };
   const quiet = { env, stdio: ["ignore", "ignore", "inherit"] as ["ignore", "ignore", "inherit"] };
@@ -65,6 +66,7 @@ export async function startServer(): Promise<{ base: string; stop(): void }> {
       "--show-interactive-dev-session=false",
       "--log-level",
       "warn",
+      ...(opts.config ? ["--config", opts.config] : []),
     ],
     {
       cwd: ROOT,
