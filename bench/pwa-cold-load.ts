@@ -5,6 +5,12 @@
  * files served by Cloudflare without the Worker). Pages: the dashboard and a drive's page (map + video).
  * A request reached the Worker when its response carries the CORS header the Worker always sets
  * (test/browser/lib/cold-load.ts). Each config runs on its own `wrangler dev` with a synthetic drive.
+ *
+ * Measured 2026-12-04 (wrangler 4.164.0, median of 2 runs; requests / Worker invocations):
+ *   dashboard   before 48 / 48   after 48 / 9   (39 static files without the Worker)
+ *   route page  before 63 / 63   after 65 / 21  (44 static files without the Worker)
+ * What still reaches the Worker is the page itself (twice: navigation and the service worker's precache of "/")
+ * and the API calls.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
