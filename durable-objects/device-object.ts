@@ -291,6 +291,11 @@ export class DeviceObject extends DurableObject<Env> {
     return this.queue.history(nowSeconds());
   }
 
+  /** Health check (worker/services/health.ts): proves the namespace answers; remembers no dongle, writes nothing. */
+  ping(): number {
+    return Date.now();
+  }
+
   status(dongleId: string): AthenaStatus {
     this.remember(dongleId);
     const ws = openDeviceSocket(this.ctx);

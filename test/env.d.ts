@@ -8,3 +8,9 @@ interface TestBindings {
 declare namespace Cloudflare {
   interface Env extends TestBindings {}
 }
+
+// Vite's raw imports (a file's text), e.g. web/public/_headers in test/security-headers.test.ts.
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

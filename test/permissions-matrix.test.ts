@@ -38,7 +38,8 @@ const CALLERS: Caller[] = [
   "ownerWriteKey",
 ];
 /** "admin": server administration, whatever the cell (only the admin account; devices 403, anonymous 401). */
-type Level = "read" | "write" | "owner" | "admin";
+/** "public": every caller, anonymous included, gets 2xx (health endpoints). */
+type Level = "read" | "write" | "owner" | "admin" | "public";
 
 interface Cell {
   dongle: string;
@@ -326,6 +327,9 @@ const ENDPOINTS: Endpoint[] = [
     },
     request: (c) => [`/api/v1/admin/invites/inv-${c.dongle}`, { method: "DELETE" }],
   },
+  // health (public: an uptime monitor has no token)
+  { name: "GET /healthz", level: "public", request: () => ["/healthz"] },
+  { name: "GET /api/v1/health", level: "public", request: () => ["/api/v1/health"] },
 ];
 
 /**
@@ -334,6 +338,7 @@ const ENDPOINTS: Endpoint[] = [
  */
 function expected(caller: Caller, endpoint: Endpoint, method: string): "2xx" | 401 | 403 | 404 {
   const level = endpoint.level;
+  if (level === "public") return "2xx";
   if (caller === "ownDevice") return endpoint.device ? "2xx" : 403;
   if (endpoint.adminOnly) return caller === "admin" ? "2xx" : caller === "anonymous" ? 401 : 403;
   if (level === "admin") return caller === "admin" ? "2xx" : caller === "anonymous" ? 401 : 403;

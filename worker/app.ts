@@ -9,17 +9,22 @@ import { athenaRoutes } from "./api/athena";
 import { commaDevices } from "./api/comma-devices";
 import { commaRoutes } from "./api/comma-drives";
 import { deviceHttp } from "./api/device-http";
+import { liveness } from "./api/health";
 import { mapRoutes } from "./api/maps";
 import { pairingRoutes } from "./api/pairing";
 import { signinRoutes } from "./api/signin";
 import { uploadRoutes } from "./api/uploads";
 import { apiV1 } from "./api/v1";
 import { identifyAndLimit, limitSensitiveEndpoints } from "./http/rate-limit";
+import { securityHeaders } from "./http/security-headers";
 
 export const app = new Hono<AppEnv>({ strict: false });
 
 app.onError(renderError);
+app.use("*", securityHeaders);
 app.use("*", corsForApps);
+// Liveness answers before the database and identity middleware: it must touch no storage.
+app.get("/healthz", liveness);
 
 app.use("*", async (c, next) => {
   c.set("db", database(c.env));
@@ -44,7 +49,7 @@ app.route("/", commaRoutes);
 app.route("/", commaDevices);
 app.route("/", signinRoutes);
 
-const API_PREFIXES = /^\/(?:v1|v1\.1|v1\.4|v2|api|ws|upload|media|login)(?:\/|$)/;
+const API_PREFIXES = /^\/(?:v1|v1\.1|v1\.4|v2|api|ws|upload|media|login|healthz)(?:\/|$)/;
 
 /** Anything not routed: API paths get a JSON 404, everything else is the PWA (static assets, SPA fallback). */
 app.notFound((c) => {

@@ -14,6 +14,8 @@ const SOURCE = path.join(import.meta.dirname, "..", "src", "sw", "sw.ts");
 function publicFiles(dir: string, prefix = ""): string[] {
   let out: string[] = [];
   for (const name of readdirSync(dir)) {
+    // _headers is read by Cloudflare's static asset server, never served: precaching it would fail the install.
+    if (name.startsWith("_")) continue;
     const full = path.join(dir, name);
     if (statSync(full).isDirectory()) out = out.concat(publicFiles(full, `${prefix}${name}/`));
     else out.push(`${prefix}${name}`);

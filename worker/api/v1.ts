@@ -1,6 +1,7 @@
 /** Assembles our documented /api/v1 surface and publishes its OpenAPI 3.1 document and Swagger UI. */
-import { swaggerUI } from "@hono/swagger-ui";
+import { SwaggerUI } from "@hono/swagger-ui";
 import { apiRouter } from "../http/openapi";
+import { DOCS_PATH } from "../http/security-headers";
 import { accountsApi } from "./accounts";
 import { keyRequestsApi } from "./api-key-requests";
 import { apiKeysApi } from "./api-keys";
@@ -10,6 +11,7 @@ import { routeUsersApi } from "./drive-users";
 import { routesApi } from "./drives";
 import { registerAthenaDocs } from "./athena-openapi";
 import { auditApi } from "./audit";
+import { healthApi, registerLivenessDocs } from "./health";
 import { importsApi } from "./imports";
 import { invitesApi } from "./invites";
 import { processingApi } from "./processing";
@@ -35,9 +37,11 @@ apiV1.route("/", routeContentApi);
 apiV1.route("/", routeUsersApi);
 apiV1.route("/", importsApi);
 apiV1.route("/", processingApi);
+apiV1.route("/", healthApi);
 
 // Athena's routes are plain Hono routes mounted in app.ts (WebSockets, raw JSON-RPC replies): documented only.
 registerAthenaDocs(apiV1.openAPIRegistry);
+registerLivenessDocs(apiV1.openAPIRegistry);
 
 apiV1.doc31("/api/v1/openapi.json", (c) => ({
   openapi: "3.1.0",
@@ -56,7 +60,29 @@ apiV1.doc31("/api/v1/openapi.json", (c) => ({
 // validatorUrl "none": Swagger UI's online validator badge (an image from validator.swagger.io carrying our spec's
 // URL, on any host but localhost) is off. It is not drawn for OpenAPI 3 documents today, but the docs page must not
 // depend on that to contact nobody else (test/browser/api-docs.test.ts).
-apiV1.get(
-  "/api/docs",
-  swaggerUI({ url: "/api/v1/openapi.json", title: "edge-connect API", baseUrl: "/vendor", validatorUrl: "none" }),
-);
+// The page's one inline script (Swagger UI's start-up) carries the nonce of the page's CSP (http/security-headers.ts).
+apiV1.get(DOCS_PATH, (c) => {
+  const ui = SwaggerUI({
+    url: "/api/v1/openapi.json",
+    baseUrl: "/vendor",
+    validatorUrl: "none",
+    manuallySwaggerUIHtml: (asset) => `
+      <div id="swagger-ui"></div>
+      ${asset.css.map((href) => `<link rel="stylesheet" href="${href}" />`).join("")}
+      ${asset.js.map((src) => `<script src="${src}"></script>`).join("")}
+      <script nonce="${c.var.secureHeadersNonce ?? ""}">
+        window.onload = () => {
+          window.ui = SwaggerUIBundle({ dom_id: "#swagger-ui", url: "/api/v1/openapi.json", validatorUrl: "none" });
+        };
+      </script>`,
+  });
+  return c.html(`<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>edge-connect API</title>
+  </head>
+  <body>${ui}</body>
+</html>`);
+});

@@ -34,3 +34,8 @@ export function prepared<T>(db: Db, key: string, build: () => T): T {
   if (!statement) forDb.set(key, (statement = build()));
   return statement;
 }
+
+/** The cheapest statement D1 can answer: a liveness probe for GET /api/v1/health (no table, no drizzle). */
+export function pingDatabase(env: Env): Promise<unknown> {
+  return env.DB.prepare("select 1 as ok").first();
+}

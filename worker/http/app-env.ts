@@ -9,5 +9,7 @@ export interface AppEnv {
     principal: Principal | null;
     /** Set instead of `principal` for handlers marked with `batchesIdentity`: the verified user id, row not loaded. */
     deferredUserId?: string;
+    /** Nonce of this response's CSP (http/security-headers.ts), for the one inline script of /api/docs. */
+    secureHeadersNonce?: string;
   };
 }

@@ -22,5 +22,10 @@ export interface PurgeRouteMessage {
   logId: string;
 }
 
-/** Both travel on UPLOAD_QUEUE, told apart by `type` (file messages queued before purges existed still parse). */
-export type UploadQueueMessage = UploadedFileMessage | PurgeRouteMessage;
+/** Sent by GET /api/v1/health to prove the queue accepts messages; the consumer acks it and does nothing else. */
+export interface HealthProbeMessage {
+  type: "health";
+}
+
+/** All travel on UPLOAD_QUEUE, told apart by `type` (file messages queued before purges existed still parse). */
+export type UploadQueueMessage = UploadedFileMessage | PurgeRouteMessage | HealthProbeMessage;

@@ -1,7 +1,8 @@
 /**
- * Consumer of UPLOAD_QUEUE (and its dead-letter queue). Two message types (protocol/queue-messages.ts):
+ * Consumer of UPLOAD_QUEUE (and its dead-letter queue). Message types (protocol/queue-messages.ts):
  *   - "file": an uploaded file → its processor (services/processing/);
- *   - "purge-route": a deleted route's R2 objects → removed (services/drives/deletion.ts).
+ *   - "purge-route": a deleted route's R2 objects → removed (services/drives/deletion.ts);
+ *   - "health": a probe sent by GET /api/v1/health → acked, nothing else.
  * Messages are handled one at a time and each on its own, so one bad message never blocks the batch (and only one
  * decoder window is in memory at once). A file problem is settled by the processor (failed + reason) and acked; an
  * unexpected error retries that message with exponential backoff and, after max_retries (wrangler.jsonc), Queues
@@ -25,6 +26,8 @@ export function parsePurgeMessage(body: unknown): PurgeRouteMessage | null {
   return m as PurgeRouteMessage;
 }
 
+export const isHealthProbe = (body: unknown) => (body as { type?: unknown } | null)?.type === "health";
+
 export async function handleUploadQueue(
   batch: MessageBatch<UploadQueueMessage>,
   env: Env,
@@ -32,6 +35,10 @@ export async function handleUploadQueue(
 ): Promise<void> {
   const dead = isDeadLetterQueue(batch.queue);
   for (const message of batch.messages) {
+    if (isHealthProbe(message.body)) {
+      message.ack();
+      continue;
+    }
     const purge = parsePurgeMessage(message.body);
     const file = purge ? null : parseFileMessage(message.body);
     if (!purge && !file) {

@@ -23,8 +23,13 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `persist`: the server's local state directory (tests reach its D1 with `npm run admin -- … --persist-to`). */
-export async function startServer(): Promise<{ base: string; persist: string; stop(): void }> {
+/**
+ * `persist`: the server's local state directory (tests reach its D1 with `npm run admin -- … --persist-to`).
+ * `config`: another wrangler config in the repository root (bench/pwa-cold-load.ts compares two).
+ */
+export async function startServer(
+  opts: { config?: string } = {},
+): Promise<{ base: string; persist: string; stop(): void }> {
   const persist = mkdtempSync(path.join(tmpdir(), "edge-browser-"));
   const env = { ...OFFLINE_ENV, CI: "true" };
   const quiet = { env, stdio: ["ignore", "ignore", "inherit"] as ["ignore", "ignore", "inherit"] };
@@ -66,6 +71,7 @@ export async function startServer(): Promise<{ base: string; persist: string; st
       "--show-interactive-dev-session=false",
       "--log-level",
       "warn",
+      ...(opts.config ? ["--config", opts.config] : []),
     ],
     {
       cwd: ROOT,
