@@ -44,6 +44,9 @@ export default defineConfig(async () => ({
     exclude: ["test/browser/**", "test/node/**", "node_modules/**"],
     setupFiles: ["./test/setup/apply-migrations.ts"],
     testTimeout: 30_000,
+    // Every request writes one JSON log line (worker/observability/request-log.ts): printed, they would bury the
+    // output of the tests. test/observability-logs.test.ts captures and checks them.
+    onConsoleLog: (log: string) => !log.startsWith('{"ts":'),
     // A rare 401 on a freshly created account or device shows up only when all files run in parallel on 2 cores
     // (about one full run in two since the suite reached 41 files; never reproduced file by file): retried while
     // it is being tracked down, so that it cannot hide a real failure twice in a row.

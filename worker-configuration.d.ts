@@ -15,11 +15,13 @@ interface __BaseEnv_Env {
 	JWT_SECRET: string;
 	URL_SIGNING_SECRET: string;
 	DEVICE: DurableObjectNamespace<import("./worker/index").DeviceObject>;
+	METRICS_STORE: DurableObjectNamespace<import("./worker/index").MetricsObject>;
+	METRICS: AnalyticsEngineDataset;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./worker/index");
-		durableNamespaces: "DeviceObject";
+		durableNamespaces: "DeviceObject" | "MetricsObject";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

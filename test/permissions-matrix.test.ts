@@ -10,7 +10,7 @@ import { createUser, registeredDevice, workerFetch, type TestUser } from "./help
 
 type Caller = "owner" | "reader" | "writer" | "stranger" | "anonymous" | "admin" | "otherDevice" | "routeShared";
 const CALLERS: Caller[] = ["owner", "reader", "writer", "stranger", "anonymous", "admin", "otherDevice", "routeShared"];
-type Level = "read" | "write" | "owner";
+type Level = "read" | "write" | "owner" | "admin";
 
 interface Cell {
   dongle: string;
@@ -246,6 +246,13 @@ const ENDPOINTS: Endpoint[] = [
     route: true,
     request: (c) => [`/api/v1/routes/${enc(c.route)}/users/${enc(routeShared.email)}`, { method: "DELETE" }],
   },
+  // server administration (not about the cell's device: only the admin gets through)
+  { name: "GET /api/v1/admin/metrics", level: "admin", request: () => ["/api/v1/admin/metrics"] },
+  {
+    name: "GET /api/v1/admin/metrics?format=prometheus",
+    level: "admin",
+    request: () => ["/api/v1/admin/metrics?format=prometheus"],
+  },
 ];
 
 /**
@@ -254,6 +261,7 @@ const ENDPOINTS: Endpoint[] = [
  */
 function expected(caller: Caller, endpoint: Endpoint): "2xx" | 401 | 403 | 404 {
   const level = endpoint.level;
+  if (level === "admin") return caller === "admin" ? "2xx" : caller === "anonymous" ? 401 : 403;
   switch (caller) {
     case "routeShared":
       return !endpoint.route ? 404 : level === "read" ? "2xx" : 403;

@@ -5,6 +5,7 @@ import type { AppEnv } from "./http/app-env";
 import { identify } from "./http/auth";
 import { corsForApps } from "./http/cors";
 import { renderError } from "./http/errors";
+import { requestObservability } from "./observability/request-log";
 import { commaProfileRoutes } from "./routes/accounts";
 import { commaDevices } from "./routes/comma-devices";
 import { commaRoutes } from "./routes/comma-routes";
@@ -19,6 +20,8 @@ import { uploadRoutes } from "./routes/uploads";
 export const app = new Hono<AppEnv>({ strict: false });
 
 app.onError(renderError);
+// First, so that its log line and metric cover everything after it (CORS preflights and errors included).
+app.use("*", requestObservability);
 app.use("*", corsForApps);
 
 app.use("*", async (c, next) => {

@@ -22,5 +22,7 @@ export interface AppEnv {
     principal: Principal | null;
     /** Set instead of `principal` for handlers marked with `batchesIdentity`: the verified user id, row not loaded. */
     deferredUserId?: string;
+    /** `cf-ray` or a generated id: in every log line of the request and in `X-Request-Id`. */
+    requestId?: string;
   };
 }

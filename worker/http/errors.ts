@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { logError } from "../observability/log";
 
 /**
  * Every error leaves the API as JSON `{error, message}`: `error` is a stable machine code (documented in the
@@ -37,6 +38,11 @@ export function renderError(err: Error, c: Context) {
     const code = /json/i.test(err.message) ? "invalid_json" : "bad_request";
     return c.json({ error: code, message: err.message || "Bad request" }, err.status);
   }
-  console.error("unhandled error", c.req.method, c.req.path, err?.stack ?? err);
+  // The route pattern, not the path: paths carry ids and signed query strings.
+  logError("unhandled_error", err, {
+    request_id: c.get("requestId") ?? null,
+    method: c.req.method,
+    route: c.req.routePath,
+  });
   return c.json({ error: "internal_error", message: "Internal server error" }, 500);
 }

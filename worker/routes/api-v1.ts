@@ -2,6 +2,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { apiRouter } from "../http/openapi";
 import { accountsApi } from "./accounts";
+import { adminMetricsApi } from "./admin-metrics";
 import { devicesApi } from "./api-devices";
 import { routeContentApi } from "./api-route-content";
 import { routeUsersApi } from "./api-route-users";
@@ -26,6 +27,7 @@ apiV1.route("/", routeContentApi);
 apiV1.route("/", routeUsersApi);
 apiV1.route("/", importsApi);
 apiV1.route("/", processingApi);
+apiV1.route("/", adminMetricsApi);
 
 // Athena's routes are plain Hono routes mounted in app.ts (WebSockets, raw JSON-RPC replies): documented only.
 registerAthenaDocs(apiV1.openAPIRegistry);
