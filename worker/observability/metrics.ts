@@ -36,11 +36,24 @@ export interface RequestMetric {
   principalKind: string;
 }
 
+// Label strings of request series, built once per (route, method, status) an isolate sees: requests are the hot path.
+const requestLabels = new Map<string, { byStatus: string; byRoute: string }>();
+
 export function recordRequest(env: Env, m: RequestMetric): void {
-  write(env, ["request", m.route, m.method, String(m.status), m.principalKind], [m.durationMs, m.status]);
-  isolateMetrics.count("requests", labels({ route: m.route, method: m.method, status: m.status }));
+  const status = String(m.status);
+  write(env, ["request", m.route, m.method, status, m.principalKind], [m.durationMs, m.status]);
+  const key = `${m.method} ${status} ${m.route}`;
+  let l = requestLabels.get(key);
+  if (!l) {
+    l = {
+      byStatus: labels({ route: m.route, method: m.method, status }),
+      byRoute: labels({ route: m.route, method: m.method }),
+    };
+    requestLabels.set(key, l);
+  }
+  isolateMetrics.count("requests", l.byStatus);
   isolateMetrics.observe("request_duration_ms", "", m.durationMs);
-  isolateMetrics.observe("route_duration_ms", labels({ route: m.route, method: m.method }), m.durationMs);
+  isolateMetrics.observe("route_duration_ms", l.byRoute, m.durationMs);
 }
 
 export function recordUpload(env: Env, kind: string, bytes: number): void {

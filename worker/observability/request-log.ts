@@ -34,10 +34,13 @@ export const requestObservability: MiddlewareHandler<AppEnv> = async (c, next) =
   const started = performance.now();
   const requestId = c.req.header("cf-ray") ?? crypto.randomUUID();
   c.set("requestId", requestId);
+  // Set before the handler, it goes into every response Hono builds (c.json, c.text…) at no extra cost.
+  c.header("X-Request-Id", requestId);
   await next();
   const status = c.res.status;
-  // A WebSocket upgrade's 101 cannot be rebuilt with another header; everything else carries the id.
-  if (status !== 101) c.header("X-Request-Id", requestId);
+  // Responses made elsewhere (static assets, Durable Objects) get it now, at the price of a copy; never a
+  // WebSocket upgrade's 101, which cannot be rebuilt.
+  if (status !== 101 && !c.res.headers.has("X-Request-Id")) c.header("X-Request-Id", requestId);
   const durationMs = Math.round((performance.now() - started) * 100) / 100;
   const route = routeOf(c);
   const principal = principalOf(c);
