@@ -242,8 +242,7 @@ it("device-day cost counts", async () => {
     body: new URLSearchParams({ pair_token: await device.pairToken() }),
   });
   const me = await workerFetch(`${ORIGIN}/v1/me/`, { headers: auth });
-  if (me.status !== 200)
-    throw new Error(`/v1/me/: ${me.status} ${await me.text()}`);
+  if (me.status !== 200) throw new Error(`/v1/me/: ${me.status} ${await me.text()}`);
   await drainQueue();
   const phases: Record<string, Counts> = {};
 
