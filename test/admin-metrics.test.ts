@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../worker/index";
 import type { UploadQueueMessage } from "../worker/queue/messages";
+import { connectedDevice, pairedOwner, relay, waitFor } from "./athena-helpers";
 import { newRouteName } from "./device-sim/route";
 import { createUser, registeredDevice, waitUploadsProcessed, workerFetch, type TestUser } from "./helpers";
 
@@ -33,6 +34,7 @@ interface Summary {
       processing: { count: number; by_outcome: Record<string, number> };
       failed_segments: number;
       dead_lettered_messages: number;
+      athena: { connects: number; disconnects: number; rpc: Record<string, number> };
     }
   >;
   online_devices: number;
@@ -145,6 +147,21 @@ describe("GET /api/v1/admin/metrics", () => {
     expect(s.stored_bytes).toBe(d1!.bytes);
     await env.DB.prepare("UPDATE devices SET athena_online = 1 WHERE dongle_id = ?").bind(device.dongleId).run();
     expect((await summary()).online_devices).toBe(1);
+  });
+
+  it("counts athena connects, disconnects and RPC outcomes", async () => {
+    const before = (await summary()).windows.hour.athena;
+    const { sim, device, dongle } = await connectedDevice();
+    const owner = await pairedOwner(device);
+    const call = await relay(dongle, owner.auth, { jsonrpc: "2.0", method: "getVersion", id: 1 });
+    expect(call.status).toBe(200);
+    await sim.stop();
+    await waitFor(async () => {
+      const after = (await summary()).windows.hour.athena;
+      expect(after.connects).toBe(before.connects + 1);
+      expect(after.disconnects).toBe(before.disconnects + 1);
+      expect(after.rpc.reply).toBe((before.rpc.reply ?? 0) + 1);
+    });
   });
 
   it("?format=prometheus answers text exposition 0.0.4 that parses", async () => {
