@@ -47,6 +47,9 @@ export default defineConfig(async () => ({
     exclude: ["test/browser/**", "test/node/**", "node_modules/**"],
     setupFiles: ["./test/setup/apply-migrations.ts"],
     testTimeout: 30_000,
+    // Every request writes one JSON log line (worker/observability/request-log.ts): printed, they would bury the
+    // output of the tests. test/observability-logs.test.ts captures and checks them.
+    onConsoleLog: (log: string) => !log.startsWith('{"ts":'),
     // No retries: the "rare 401 on a fresh account or device" was pair tokens whose signature holds "--" being cut
     // apart by the legacy-form parser (test/security/pair-token-dashes.test.ts), not a race.
   },

@@ -97,10 +97,14 @@ function rssOf(pid: number): { name: string; rss: number } {
 }
 
 /** `config` picks another wrangler config (e.g. the calibration Worker); the default is the product itself. */
-export async function startLocalServer(opts: { port?: number; config?: string } = {}): Promise<LocalServer> {
+/** `vars` are passed as `--var KEY:VALUE` (e.g. OBSERVABILITY=off for an A/B run). */
+export async function startLocalServer(
+  opts: { port?: number; config?: string; vars?: Record<string, string> } = {},
+): Promise<LocalServer> {
   const port = opts.port ?? 8800 + Math.floor(Math.random() * 100);
   const persist = mkdtempSync(path.join(tmpdir(), "edge-bench-"));
   const configArgs = opts.config ? ["--config", opts.config] : [];
+  const varArgs = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   if (!opts.config) {
     ensureDevVars();
     run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
@@ -115,6 +119,7 @@ export async function startLocalServer(opts: { port?: number; config?: string } 
       "wrangler",
       "dev",
       ...configArgs,
+      ...varArgs,
       "--inspector-port",
       String(inspectorPort),
       "--ip",

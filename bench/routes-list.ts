@@ -10,7 +10,9 @@
  * Two floors are measured the same way first, so the numbers can be read against what this machine allows: a
  * calibration Worker that does nothing (bench/calibration) and `GET /v1/me/` (token check + one D1 read).
  * Requests go straight to the Worker's workerd socket (LocalServer.directBase), not through wrangler dev's proxy.
- * Env: ROUTES, CONCURRENCY, REQUESTS, THINK_MS, THINK_RUN_MS.
+ * Env: ROUTES, CONCURRENCY, REQUESTS, THINK_MS, THINK_RUN_MS; ONLY (a regex on the labels: run only those lists, the
+ * /v1/me floor always runs); OBSERVABILITY=off runs the Worker without its logging + metrics middleware, for an A/B
+ * measurement of what that middleware costs (worker/observability/request-log.ts).
  * Indexes that serve these queries: routes(dongle_id, start_time_ms), routes(dongle_id, create_time) and
  * segments(dongle_id, log_id, number); test/route-list-plans.test.ts checks every list shape seeks them in order.
  * Each list is one prepared statement (services/drives/lists.ts) that also reads the caller's user, device and share.
@@ -29,6 +31,8 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 100);
 const REQUESTS = Number(process.env.REQUESTS ?? 2_000);
 const THINK_MS = Number(process.env.THINK_MS ?? 1_000);
 const THINK_RUN_MS = Number(process.env.THINK_RUN_MS ?? 15_000);
+const ONLY = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
+const OBSERVABILITY = process.env.OBSERVABILITY;
 
 function seedSql(dongle: string): string {
   const lines: string[] = [];
@@ -152,7 +156,7 @@ function header() {
 }
 
 console.log(
-  `route lists on local workerd: ${ROUTES} routes (${ROUTES * 3} segments) on one device; ${REQUESTS} requests per no-pause run, ${THINK_RUN_MS / 1000} s per think-time run\n`,
+  `${OBSERVABILITY ? `OBSERVABILITY=${OBSERVABILITY}; ` : ""}route lists on local workerd: ${ROUTES} routes (${ROUTES * 3} segments) on one device; ${REQUESTS} requests per no-pause run, ${THINK_RUN_MS / 1000} s per think-time run\n`,
 );
 header();
 
@@ -165,7 +169,7 @@ try {
   calibration.stop();
 }
 
-const server = await startLocalServer();
+const server = await startLocalServer(OBSERVABILITY ? { vars: { OBSERVABILITY } } : {});
 try {
   const reg = await fetch(`${server.base}/api/v1/auth/register`, {
     method: "POST",
@@ -221,7 +225,8 @@ try {
     },
   ];
   const results: Measured[] = [];
-  for (const s of scenarios) results.push(await measure(server, s));
+  for (const [i, s] of scenarios.entries())
+    if (i === 0 || !ONLY || ONLY.test(s.label)) results.push(await measure(server, s));
   againstFloor(results[0], results.slice(1));
 } finally {
   server.stop();

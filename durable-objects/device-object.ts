@@ -8,6 +8,7 @@
  * SQLite. The only in-memory state is the waiters of calls in flight, whose callers keep the object awake.
  */
 import { DurableObject } from "cloudflare:workers";
+import { flushMetrics, recordAthena } from "../worker/observability/metrics";
 import { classifyDeviceFrame, type RpcId, type RpcReply } from "../worker/protocol/jsonrpc";
 import { adoptDevice } from "./adoption";
 import { CONNECT_HEADERS, type AthenaStatus, type ConnectRole, type RelayOutcome, type RelayRequest } from "./contract";
@@ -95,6 +96,7 @@ export class DeviceObject extends DurableObject<Env> {
     };
     ws.serializeAttachment(att);
     this.timers.set("keepalive", now + KEEPALIVE_INTERVAL_MS);
+    this.metric("connect", state);
     if (state === "online") {
       await this.presence.connected(this.dongleId, nowSeconds());
       this.deliverQueued(ws);
@@ -162,6 +164,7 @@ export class DeviceObject extends DurableObject<Env> {
     }
     if (att?.role !== "device" || this.goneConns.has(att.connId)) return;
     this.goneConns.add(att.connId);
+    this.metric("disconnect", att.state);
     this.relay.dropConnection(att.connId);
     if (openDeviceSocket(this.ctx, ws)) return; // replaced: the newer socket owns presence and timers
     this.timers.clear("keepalive");
@@ -261,6 +264,19 @@ export class DeviceObject extends DurableObject<Env> {
   // ---- RPC from the Worker -------------------------------------------------------------------------------
 
   async relayCall(req: RelayRequest): Promise<RelayOutcome> {
+    const started = performance.now();
+    const outcome = await this.relayCallUnmeasured(req);
+    this.metric("rpc", outcome.kind, performance.now() - started);
+    return outcome;
+  }
+
+  /** Athena events for Analytics Engine and the admin summary (worker/observability/metrics.ts). */
+  private metric(event: "connect" | "disconnect" | "rpc", outcome: string, durationMs = 0): void {
+    recordAthena(this.env, event, outcome, durationMs);
+    flushMetrics(this.env, (p) => this.ctx.waitUntil(p));
+  }
+
+  private async relayCallUnmeasured(req: RelayRequest): Promise<RelayOutcome> {
     this.remember(req.dongleId);
     const device = this.onlineDevice();
     if (!device) {

@@ -37,8 +37,10 @@ const CALLERS: Caller[] = [
   "ownerReadKey",
   "ownerWriteKey",
 ];
-/** "admin": server administration, whatever the cell (only the admin account; devices 403, anonymous 401). */
-/** "public": every caller, anonymous included, gets 2xx (health endpoints). */
+/**
+ * "admin": server administration, whatever the cell (only the admin account; devices 403, anonymous 401).
+ * "public": every caller, anonymous included, gets 2xx (health endpoints).
+ */
 type Level = "read" | "write" | "owner" | "admin" | "public";
 
 interface Cell {
@@ -330,6 +332,13 @@ const ENDPOINTS: Endpoint[] = [
   // health (public: an uptime monitor has no token)
   { name: "GET /healthz", level: "public", request: () => ["/healthz"] },
   { name: "GET /api/v1/health", level: "public", request: () => ["/api/v1/health"] },
+  // server administration (not about the cell's device: only the admin gets through)
+  { name: "GET /api/v1/admin/metrics", level: "admin", request: () => ["/api/v1/admin/metrics"] },
+  {
+    name: "GET /api/v1/admin/metrics?format=prometheus",
+    level: "admin",
+    request: () => ["/api/v1/admin/metrics?format=prometheus"],
+  },
 ];
 
 /**

@@ -17,10 +17,13 @@ import { uploadRoutes } from "./api/uploads";
 import { apiV1 } from "./api/v1";
 import { identifyAndLimit, limitSensitiveEndpoints } from "./http/rate-limit";
 import { securityHeaders } from "./http/security-headers";
+import { requestObservability } from "./observability/request-log";
 
 export const app = new Hono<AppEnv>({ strict: false });
 
 app.onError(renderError);
+// First, so that its log line and metric cover everything after it (CORS preflights and errors included).
+app.use("*", requestObservability);
 app.use("*", securityHeaders);
 app.use("*", corsForApps);
 // Liveness answers before the database and identity middleware: it must touch no storage.

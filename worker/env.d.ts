@@ -3,7 +3,12 @@ interface SecretBindings {
   JWT_SECRET: string;
   URL_SIGNING_SECRET: string;
 }
-interface Env extends SecretBindings {}
+// Optional switches, not in wrangler.jsonc: `--var OBSERVABILITY:off` (wrangler dev) turns the per-request logging and
+// metrics middleware off, for the A/B CPU benchmark (bench/routes-list.ts with OBSERVABILITY=off).
+interface OptionalVars {
+  OBSERVABILITY?: string;
+}
+interface Env extends SecretBindings, OptionalVars {}
 declare namespace Cloudflare {
-  interface Env extends SecretBindings {}
+  interface Env extends SecretBindings, OptionalVars {}
 }

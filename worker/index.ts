@@ -4,6 +4,7 @@ import { handleUploadQueue } from "./queue/upload-consumer";
 import { runScheduled } from "./services/maintenance";
 
 export { DeviceObject } from "../durable-objects/device-object";
+export { MetricsObject } from "../durable-objects/metrics-object";
 
 /** Devices built with API_HOST ending in "/" request "//v2/pilotauth/": fold repeated slashes before routing. */
 function foldSlashes(request: Request): Request {

@@ -42,8 +42,8 @@ describe("layer boundaries", () => {
     expect(raw).toEqual([]);
   });
 
-  it("durable-objects import only worker/db, worker/lib, worker/protocol, worker/logs and worker/errors", () => {
-    const allowed = /^worker\/(db|lib|protocol|logs)\/|^worker\/errors$/;
+  it("durable-objects import only worker/db, lib, protocol, logs, observability and errors", () => {
+    const allowed = /^worker\/(db|lib|protocol|logs|observability)\/|^worker\/errors$/;
     const leaks = files
       .filter((f) => f.startsWith("durable-objects/"))
       .flatMap((f) =>

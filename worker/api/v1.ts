@@ -3,6 +3,7 @@ import { SwaggerUI } from "@hono/swagger-ui";
 import { apiRouter } from "../http/openapi";
 import { DOCS_PATH } from "../http/security-headers";
 import { accountsApi } from "./accounts";
+import { adminMetricsApi } from "./admin-metrics";
 import { keyRequestsApi } from "./api-key-requests";
 import { apiKeysApi } from "./api-keys";
 import { devicesApi } from "./devices";
@@ -38,6 +39,7 @@ apiV1.route("/", routeUsersApi);
 apiV1.route("/", importsApi);
 apiV1.route("/", processingApi);
 apiV1.route("/", healthApi);
+apiV1.route("/", adminMetricsApi);
 
 // Athena's routes are plain Hono routes mounted in app.ts (WebSockets, raw JSON-RPC replies): documented only.
 registerAthenaDocs(apiV1.openAPIRegistry);

@@ -11,5 +11,7 @@ export interface AppEnv {
     deferredUserId?: string;
     /** Nonce of this response's CSP (http/security-headers.ts), for the one inline script of /api/docs. */
     secureHeadersNonce?: string;
+    /** `cf-ray` or a generated id: in every log line of the request and in `X-Request-Id`. */
+    requestId?: string;
   };
 }

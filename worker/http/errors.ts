@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../errors";
+import { logError } from "../observability/log";
 
 export function errorJson(c: Context, err: ApiError) {
   for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
@@ -16,6 +17,11 @@ export function renderError(err: Error, c: Context) {
     const code = /json/i.test(err.message) ? "invalid_json" : "bad_request";
     return c.json({ error: code, message: err.message || "Bad request" }, err.status);
   }
-  console.error("unhandled error", c.req.method, c.req.path, err?.stack ?? err);
+  // The route pattern, not the path: paths carry ids and signed query strings.
+  logError("unhandled_error", err, {
+    request_id: c.get("requestId") ?? null,
+    method: c.req.method,
+    route: c.req.routePath,
+  });
   return c.json({ error: "internal_error", message: "Internal server error" }, 500);
 }

@@ -8,6 +8,8 @@
  * unexpected error retries that message with exponential backoff and, after max_retries (wrangler.jsonc), Queues
  * moves it to the dead-letter queue, whose consumer marks the file failed with the last error seen.
  */
+import { logError, logUnsafe } from "../observability/log";
+import { flushMetrics, recordProcessing } from "../observability/metrics";
 import { parseFileMessage, processUploadedFile } from "../services/processing";
 import { markDeadLettered, recordAttemptError } from "../services/processing/state";
 import { purgeDeletedRoute } from "../services/drives/deletion";
@@ -31,7 +33,7 @@ export const isHealthProbe = (body: unknown) => (body as { type?: unknown } | nu
 export async function handleUploadQueue(
   batch: MessageBatch<UploadQueueMessage>,
   env: Env,
-  _ctx: ExecutionContext,
+  ctx: ExecutionContext,
 ): Promise<void> {
   const dead = isDeadLetterQueue(batch.queue);
   for (const message of batch.messages) {
@@ -39,46 +41,70 @@ export async function handleUploadQueue(
       message.ack();
       continue;
     }
+    const started = performance.now();
     const purge = parsePurgeMessage(message.body);
     const file = purge ? null : parseFileMessage(message.body);
+    // Object keys (<dongle>/<log_id>/<segment>/<file>) hold no secret; message bodies from elsewhere are not logged.
+    const base = {
+      queue: dead ? "dlq" : "main",
+      message_id: message.id,
+      attempts: message.attempts,
+      kind: purge ? "purge-route" : file ? file.kind : "malformed",
+      key: purge ? `${purge.dongleId}/${purge.logId}` : (file?.key ?? null),
+    };
+    const done = (outcome: string, extra: Record<string, unknown> = {}) => {
+      const durationMs = Math.round(performance.now() - started);
+      const level = outcome === "done" || outcome === "purged" || outcome === "more" ? "info" : "warn";
+      logUnsafe(level, "queue_message", { ...base, outcome, duration_ms: durationMs, ...extra });
+      recordProcessing(env, { kind: base.kind, outcome, dead, durationMs, attempts: message.attempts });
+    };
     if (!purge && !file) {
-      console.error(
-        "dropping malformed upload message",
-        batch.queue,
-        message.id,
-        JSON.stringify(message.body).slice(0, 200),
-      );
+      done("malformed");
       message.ack();
       continue;
     }
     try {
-      if (purge) await handlePurge(env, purge, dead);
-      else await handleFile(env, file!, message.attempts, dead);
+      const outcome = purge
+        ? await handlePurge(env, purge, dead)
+        : await handleFile(env, file!, message.attempts, dead);
       message.ack();
+      done(outcome.state, outcome.reason ? { reason: outcome.reason } : {});
     } catch (err) {
-      const what = purge ? `purge ${purge.dongleId}|${purge.logId}` : file!.key;
-      console.error("upload queue message failed; will retry", what, `attempt ${message.attempts}`, err);
+      const durationMs = Math.round(performance.now() - started);
+      logError("queue_message", err, { ...base, outcome: "retry", duration_ms: durationMs });
+      recordProcessing(env, { kind: base.kind, outcome: "retry", dead, durationMs, attempts: message.attempts });
       if (file) await recordAttemptError(env, file.key, message.attempts, err).catch(() => undefined);
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }
+  flushMetrics(env, (p) => ctx.waitUntil(p));
 }
 
-async function handleFile(env: Env, msg: UploadedFileMessage, attempts: number, dead: boolean): Promise<void> {
-  if (dead) return markDeadLettered(env, msg);
+type MessageOutcome = { state: string; reason?: string };
+
+async function handleFile(
+  env: Env,
+  msg: UploadedFileMessage,
+  attempts: number,
+  dead: boolean,
+): Promise<MessageOutcome> {
+  if (dead) {
+    await markDeadLettered(env, msg);
+    return { state: "dead-lettered" };
+  }
   const outcome = await processUploadedFile(env, msg, attempts);
-  if (outcome.state !== "done") console.warn("file processing", outcome.state, msg.key, outcome.reason);
+  return { state: outcome.state, reason: outcome.state === "done" ? undefined : outcome.reason };
 }
 
 /**
  * A purge is idempotent, so the dead-letter consumer simply tries once more. A route with more objects than one
  * delivery removes continues in a fresh message (not a retry: it made progress and must not run into max_retries).
  */
-async function handlePurge(env: Env, msg: PurgeRouteMessage, dead: boolean): Promise<void> {
+async function handlePurge(env: Env, msg: PurgeRouteMessage, dead: boolean): Promise<MessageOutcome> {
   const outcome = await purgeDeletedRoute(env, msg.dongleId, msg.logId);
-  if (outcome.state === "not-deleted")
-    console.error("ignoring purge of a route that is not deleted", msg.dongleId, msg.logId);
+  if (outcome.state === "not-deleted") return { state: "not-deleted", reason: "the route is not deleted" };
   if (outcome.state === "more" && !dead) await env.UPLOAD_QUEUE.send(msg);
   if (outcome.state === "more" && dead)
-    console.error("purge from the dead-letter queue left objects behind", msg.dongleId, msg.logId);
+    return { state: "incomplete", reason: "purge from the dead-letter queue left objects behind" };
+  return { state: outcome.state === "more" ? "more" : "purged" };
 }

@@ -3,6 +3,7 @@
  * The device's uploader counts 200/201/401/403/412 as "done" and deletes nothing but stops retrying, so every
  * failure here that is not the device's final answer must be another status (400 for a bad signature).
  */
+import { recordUpload as recordUploadMetric } from "../../observability/metrics";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { database } from "../../db/client";
@@ -220,4 +221,5 @@ export async function recordUpload(
     size: object.size,
   };
   await env.UPLOAD_QUEUE.send(message);
+  recordUploadMetric(env, target.kind, object.size);
 }
