@@ -117,29 +117,32 @@ describe("GET /api/v1/health", () => {
     expect(await env.DB.prepare("SELECT count(*) AS n FROM devices").first("n")).toBe(0);
   });
 
-  it("its queue probe is acked by the consumer without any processing or error log", async () => {
-    const error = vi.spyOn(console, "error");
-    const batch = createMessageBatch("edge-connect-uploads", [
-      { id: "h1", timestamp: new Date(), attempts: 1, body: { type: "health" } },
-    ]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch as MessageBatch<UploadQueueMessage>, env, ctx);
-    const result = await getQueueResult(batch, ctx);
-    expect(result.explicitAcks).toEqual(["h1"]);
-    expect(result.retryMessages).toEqual([]);
-    expect(error).not.toHaveBeenCalled();
-    // The spy sees the consumer's logs: a malformed message in the same batch is logged (so the check above can fail).
-    const bad = createMessageBatch("edge-connect-uploads", [
-      { id: "b1", timestamp: new Date(), attempts: 1, body: { type: "nonsense" } },
-    ]);
-    error.mockImplementation(() => undefined);
-    await worker.queue(bad as MessageBatch<UploadQueueMessage>, env, createExecutionContext());
-    expect(error).toHaveBeenCalledWith(
-      "dropping malformed upload message",
-      "edge-connect-uploads",
-      "b1",
-      expect.any(String),
-    );
+  it("its queue probe is acked by the consumer without any processing or log line", async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+    const log = vi.spyOn(console, "log").mockImplementation(capture);
+    const error = vi.spyOn(console, "error").mockImplementation(capture);
+    try {
+      const batch = createMessageBatch("edge-connect-uploads", [
+        { id: "h1", timestamp: new Date(), attempts: 1, body: { type: "health" } },
+      ]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch as MessageBatch<UploadQueueMessage>, env, ctx);
+      const result = await getQueueResult(batch, ctx);
+      expect(result.explicitAcks).toEqual(["h1"]);
+      expect(result.retryMessages).toEqual([]);
+      expect(lines.filter((l) => l.includes('"queue_message"'))).toEqual([]);
+      // The capture sees the consumer's lines: a malformed message is logged (so the check above can fail).
+      const bad = createMessageBatch("edge-connect-uploads", [
+        { id: "b1", timestamp: new Date(), attempts: 1, body: { type: "nonsense" } },
+      ]);
+      await worker.queue(bad as MessageBatch<UploadQueueMessage>, env, createExecutionContext());
+      const logged = lines.filter((l) => l.includes('"queue_message"')).map((l) => JSON.parse(l));
+      expect(logged).toEqual([expect.objectContaining({ message_id: "b1", kind: "malformed", outcome: "malformed" })]);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
   });
 
   it("is documented in the OpenAPI document, /healthz included", async () => {

@@ -61,6 +61,8 @@ interface Endpoint {
   device?: true;
   /** Administrators only (not about one device). */
   adminOnly?: true;
+  /** Answered before any token is read (liveness): even a device token gets through. */
+  beforeIdentity?: true;
   /** Puts into the cell what the endpoint needs to answer 2xx to an allowed caller. */
   prepare?(cell: Cell): Promise<void>;
   request(cell: Cell): [string, RequestInit?];
@@ -330,7 +332,7 @@ const ENDPOINTS: Endpoint[] = [
     request: (c) => [`/api/v1/admin/invites/inv-${c.dongle}`, { method: "DELETE" }],
   },
   // health (public: an uptime monitor has no token)
-  { name: "GET /healthz", level: "public", request: () => ["/healthz"] },
+  { name: "GET /healthz", level: "public", beforeIdentity: true, request: () => ["/healthz"] },
   { name: "GET /api/v1/health", level: "public", request: () => ["/api/v1/health"] },
   // server administration (not about the cell's device: only the admin gets through)
   { name: "GET /api/v1/admin/metrics", level: "admin", request: () => ["/api/v1/admin/metrics"] },
@@ -347,7 +349,8 @@ const ENDPOINTS: Endpoint[] = [
  */
 function expected(caller: Caller, endpoint: Endpoint, method: string): "2xx" | 401 | 403 | 404 {
   const level = endpoint.level;
-  if (level === "public") return "2xx";
+  // Public, but a device token is still refused wherever tokens are read (device tokens work on device endpoints only).
+  if (level === "public") return endpoint.beforeIdentity || !caller.endsWith("Device") ? "2xx" : 403;
   if (caller === "ownDevice") return endpoint.device ? "2xx" : 403;
   if (endpoint.adminOnly) return caller === "admin" ? "2xx" : caller === "anonymous" ? 401 : 403;
   if (level === "admin") return caller === "admin" ? "2xx" : caller === "anonymous" ? 401 : 403;

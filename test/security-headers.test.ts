@@ -140,12 +140,14 @@ describe("security headers", () => {
       },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example");
+    // A bearer-token API answers CORS for any origin, without credentials (worker/http/cors.ts).
+    expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(preflight.headers.get("Access-Control-Allow-Credentials")).toBeNull();
     expect(preflight.headers.get("Access-Control-Allow-Headers")).toMatch(/Authorization/i);
 
     const res = await workerFetch("/v1/me/", { headers: { Origin: "https://app.example", ...user.auth } });
     expect(res.status).toBe(200);
-    expect(res.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example");
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
     expect(res.headers.get("Access-Control-Expose-Headers")).toMatch(/Content-Range/);
     // Media and thumbnails are loaded by those apps' <video>/<img> (no-cors): same-origin would block them.
     expect(res.headers.get("Cross-Origin-Resource-Policy")).toBe("cross-origin");

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import QRCode from "qrcode";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, inject, it } from "vitest";
 import { launch, newPage, PHONE, screenshot, signInWith } from "./lib/browser";
 import { createAccount, registeredDevice } from "./lib/world";
 

@@ -1,4 +1,5 @@
 /** Cancelled, dropped and expired imports: the R2 multipart upload and the session go away, and late calls answer 410. */
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runScheduled } from "../../worker/services/maintenance";
@@ -120,7 +121,7 @@ describe("cancel and expiry", () => {
     expect((await putPart(owner.auth, b.upload_id, 1, data)).status).toBe(200);
     const { r2_upload_id } = (await uploadIdOf(b.upload_id))!;
     await env.DB.prepare("UPDATE import_uploads SET expires_at = unixepoch() - 1").run();
-    await runScheduled({} as ScheduledController, env);
+    await runScheduled(createScheduledController({ cron: "*/15 * * * *", scheduledTime: new Date() }), env);
     const left = await env.DB.prepare("SELECT count(*) AS n FROM import_uploads WHERE id IN (?, ?)")
       .bind(a.upload_id, b.upload_id)
       .first();

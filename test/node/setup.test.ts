@@ -114,7 +114,7 @@ describe("npm run setup", () => {
     expect(cfg.workers_dev).toBe(false);
     expect(cfg.vars.PUBLIC_URL).toBe("https://connect.example.com");
     // Edited in place: the explanatory comments are still there.
-    expect(configText()).toContain("// Anyone may create an account while this is");
+    expect(configText()).toContain("// prime_type reported to devices and apps");
     expect(configText()).toContain("// Messages that failed max_retries times");
 
     // Deployed with the commit, and with the config as it was after the domain step.

@@ -9,7 +9,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { badRequest, notFound } from "../errors";
-import { identify, requireUser } from "../http/auth";
+import { requireUser } from "../http/auth";
 import { jsonBody } from "../http/params";
 import { chargeDevice, identifyAndLimit } from "../http/rate-limit";
 import { loadDeviceFor } from "../services/access";

@@ -1,4 +1,5 @@
 /** Small byte/string helpers shared by the JWT, signing and hashing code. */
+import { timingSafeEqual as nodeTimingSafeEqual } from "node:crypto";
 import { base64url as joseBase64url } from "jose";
 
 export const utf8 = new TextEncoder();
@@ -29,13 +30,18 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
- * Constant-time comparison of two strings, by the Workers runtime's `crypto.subtle.timingSafeEqual` (lengths are
- * not secret here: signatures and hashes have fixed lengths).
+ * Constant-time comparison of two strings (lengths are not secret here: signatures and hashes have fixed lengths):
+ * the Workers runtime's `crypto.subtle.timingSafeEqual`, or Node's own where this module runs under Node (the
+ * command-line tools create and check password hashes with worker/lib/passwords.ts).
  */
 export function timingSafeEqual(a: string, b: string): boolean {
   const x = utf8.encode(a);
   const y = utf8.encode(b);
-  return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
+  if (x.byteLength !== y.byteLength) return false;
+  const subtle = crypto.subtle as SubtleCrypto & {
+    timingSafeEqual?: (a: ArrayBufferView, b: ArrayBufferView) => boolean;
+  };
+  return subtle.timingSafeEqual ? subtle.timingSafeEqual(x, y) : nodeTimingSafeEqual(x, y);
 }
 
 // Route lists sign every item (share signature, derived-file prefix) and every user request verifies a JWT:

@@ -9,7 +9,12 @@ import { sweepImports } from "./imports/imports";
 /** Cron: prune bookkeeping that only matters for a short while. One log line per run. */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const started = performance.now();
-  const fields = { cron: controller.cron, scheduled_time: new Date(controller.scheduledTime).toISOString() };
+  // A controller built by hand (admin tools, tests) may lack the schedule: the log line says so instead of throwing.
+  const when = new Date(controller.scheduledTime ?? Number.NaN);
+  const fields = {
+    cron: controller.cron ?? null,
+    scheduled_time: Number.isNaN(when.getTime()) ? null : when.toISOString(),
+  };
   try {
     const now = nowSeconds();
     const db = database(env);

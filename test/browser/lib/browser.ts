@@ -67,8 +67,13 @@ export async function screenshot(page: Page, name: string, opts: { fullPage?: bo
   const file = path.join(SCREENSHOTS, `${name}.png`);
   const fullPage = opts.fullPage ?? true;
   const narrow = (page.viewportSize()?.width ?? 1000) <= 720;
-  const hide = fullPage && narrow ? await page.addStyleTag({ content: ".nav { display: none !important; }" }) : null;
+  // Through the CSSOM, not a <style> tag: the app's CSP (style-src 'self') refuses injected inline styles.
+  const setNav = (display: string) =>
+    page.evaluate((d) => {
+      for (const el of document.querySelectorAll<HTMLElement>(".nav")) el.style.setProperty("display", d, "important");
+    }, display);
+  if (fullPage && narrow) await setNav("none");
   await page.screenshot({ path: file, fullPage });
-  await hide?.evaluate((el) => el.remove());
+  if (fullPage && narrow) await setNav("");
   return file;
 }

@@ -1,6 +1,7 @@
 /**
- * Calls to the device through the athena relay (docs/connect-api.md §6): POST /<dongle> with a JSON-RPC body.
- * A device that is offline answers 404 unless `expiry` was given, in which case the call is queued (202).
+ * Calls to the device through our athena relay, POST /api/v1/devices/<dongle>/athena with a JSON-RPC body (the
+ * same relay as comma's POST /<dongle>, docs/connect-api.md §6, but with HTTP statuses): a device that is offline
+ * answers 404 unless `expiry` was given, in which case the call is queued (202); a timeout is 504.
  */
 import { ApiError, request } from "./client";
 import type { OfflineQueueItem, Snapshot, UploadItem } from "./types";
@@ -22,7 +23,9 @@ export async function call<T>(
   if (params !== undefined) body.params = params;
   if (opts.expiry !== undefined) body.expiry = opts.expiry;
   const q = opts.timeoutS ? `?timeout=${opts.timeoutS}` : "";
-  const reply = await request<RpcReply<T>>(`/${encodeURIComponent(dongleId)}${q}`, { json: body });
+  const reply = await request<RpcReply<T>>(`/api/v1/devices/${encodeURIComponent(dongleId)}/athena${q}`, {
+    json: body,
+  });
   if (reply && reply.error !== undefined) {
     const e = reply.error;
     const message = typeof e === "string" ? e : (e.data?.message ?? e.message ?? "Device error");

@@ -15,10 +15,8 @@
  * it (in-process callers only: tests, other Workers) the attempt counts in the account's own "no address" pair
  * bucket, as strict as any address: it is per account, so nobody can use it to lock out anyone else.
  */
-import { and, count, eq, gte, inArray, min, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { loginFailures } from "../../db/schema";
-import { ApiError } from "../../errors";
 import { nowSeconds } from "../../lib/time";
 
 export const MAX_PER_ACCOUNT_AND_IP = 5;
