@@ -307,7 +307,7 @@ export class DeviceObject extends DurableObject<Env> {
     return this.queue.history(nowSeconds());
   }
 
-  /** Health check (worker/services/health.ts): proves the namespace answers; remembers no dongle, writes nothing. */
+  /** Health check (worker/services/operations/health.ts): proves the namespace answers; remembers no dongle, writes nothing. */
   ping(): number {
     return Date.now();
   }

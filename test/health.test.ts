@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import pkg from "../package.json";
 import worker from "../worker";
 import type { UploadQueueMessage } from "../worker/protocol/queue-messages";
-import { HEALTH_DO_NAME, HEALTH_R2_KEY } from "../worker/services/health";
+import { HEALTH_DO_NAME, HEALTH_R2_KEY } from "../worker/services/operations/health";
 import { createUser, ORIGIN, workerFetch } from "./helpers";
 
 interface Health {

@@ -1,7 +1,7 @@
 import { app } from "./app";
 import type { UploadQueueMessage } from "./protocol/queue-messages";
 import { handleUploadQueue } from "./queue/upload-consumer";
-import { runScheduled } from "./services/maintenance";
+import { runScheduled } from "./services/operations/maintenance";
 
 export { DeviceObject } from "../durable-objects/device-object";
 export { MetricsObject } from "../durable-objects/metrics-object";

@@ -2,7 +2,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { runScheduled } from "../../worker/services/maintenance";
+import { runScheduled } from "../../worker/services/operations/maintenance";
 import {
   MiB,
   randomBytes,

@@ -4,7 +4,7 @@ import { requireUser } from "../http/auth";
 import { apiRouter, errors, userAuth, z } from "../http/openapi";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../observability/prometheus";
 import { requireAdmin } from "../services/devices/adoption";
-import { metricsSummary } from "../services/metrics-summary";
+import { metricsSummary } from "../services/operations/metrics-summary";
 
 const Histogram = {
   count: z.number(),

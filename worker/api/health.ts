@@ -1,13 +1,13 @@
 /**
  * Health: `GET /healthz` (liveness, touches no storage: mounted in app.ts ahead of every middleware that could) and
- * `GET /api/v1/health` (readiness of D1, R2, the queue and Durable Objects: services/health.ts). Both are public so
+ * `GET /api/v1/health` (readiness of D1, R2, the queue and Durable Objects: services/operations/health.ts). Both are public so
  * that an uptime monitor needs no token; neither says more than "ok/error" and timings to anonymous callers.
  */
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { apiRouter, jsonContent, z, type apiRouter as ApiRouter } from "../http/openapi";
-import { checkHealth } from "../services/health";
+import { checkHealth } from "../services/operations/health";
 
 const Liveness = z.object({ status: z.literal("ok") }).openapi("Liveness");
 

@@ -3,7 +3,7 @@
  * figure is a gauge over a rolling window (`window="1h"|"24h"` label), not a monotonic counter: the server keeps a
  * day of per-minute sums, not totals since start. Latency is a summary with p50/p95/p99.
  */
-import type { MetricsSummary, WindowName } from "../services/metrics-summary";
+import type { MetricsSummary, WindowName } from "../services/operations/metrics-summary";
 import { COUNTER } from "./buffer";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

@@ -6,12 +6,12 @@
  * the account's SQL API for anything finer (docs/observability.md).
  */
 import { and, count, eq, gte, sql } from "drizzle-orm";
-import type { SeriesTotal } from "../../durable-objects/metrics-object";
-import { type Db, database } from "../db/client";
-import { devices, segments, uploadedFiles } from "../db/schema";
-import { BUCKET_COUNT, quantile } from "../observability/histogram";
-import { COUNTER, HISTOGRAM_SUM } from "../observability/buffer";
-import { flushMetricsNow, metricsStore } from "../observability/metrics";
+import type { SeriesTotal } from "../../../durable-objects/metrics-object";
+import { type Db, database } from "../../db/client";
+import { devices, segments, uploadedFiles } from "../../db/schema";
+import { BUCKET_COUNT, quantile } from "../../observability/histogram";
+import { COUNTER, HISTOGRAM_SUM } from "../../observability/buffer";
+import { flushMetricsNow, metricsStore } from "../../observability/metrics";
 
 export const WINDOWS = { hour: 60, day: 24 * 60 } as const;
 export type WindowName = keyof typeof WINDOWS;

@@ -4,9 +4,9 @@
  * upload queue (the consumer acks it without doing anything: worker/queue/upload-consumer.ts), and an RPC ping to a
  * fixed Durable Object that is never a device (its name cannot be a dongle id, and ping() remembers nothing).
  */
-import { version } from "../../package.json";
-import type { HealthProbeMessage } from "../protocol/queue-messages";
-import { pingDatabase } from "../db/client";
+import { version } from "../../../package.json";
+import type { HealthProbeMessage } from "../../protocol/queue-messages";
+import { pingDatabase } from "../../db/client";
 
 export const HEALTH_R2_KEY = "health/probe";
 export const HEALTH_DO_NAME = "edge-connect-health";

@@ -1,10 +1,10 @@
 import { lt } from "drizzle-orm";
-import { database } from "../db/client";
-import { loginFailures, refreshTokens } from "../db/schema";
-import { nowSeconds } from "../lib/time";
-import { logError, logLine } from "../observability/log";
-import { pruneAuditEvents } from "./audit-log";
-import { sweepImports } from "./imports/imports";
+import { database } from "../../db/client";
+import { loginFailures, refreshTokens } from "../../db/schema";
+import { nowSeconds } from "../../lib/time";
+import { logError, logLine } from "../../observability/log";
+import { pruneAuditEvents } from "../audit-log";
+import { sweepImports } from "../imports/imports";
 
 /** Cron: prune bookkeeping that only matters for a short while. One log line per run. */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
