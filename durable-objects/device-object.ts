@@ -171,7 +171,7 @@ export class DeviceObject extends DurableObject<Env> {
     this.timers.clear("live-poll");
     await this.timers.rearm();
     if (att.state === "online") {
-      await this.presence.disconnected(this.dongleId);
+      await this.presence.disconnected(this.dongleId, Math.floor(att.lastFrameAt / 1000));
       broadcast(this.ctx, { type: "status", online: false, connected_at: null, last_frame_at: att.lastFrameAt });
     }
   }
@@ -228,7 +228,9 @@ export class DeviceObject extends DurableObject<Env> {
     const att = ws && deviceAttachment(ws);
     if (!ws || !att) {
       // A deploy drops every socket without a close event: the keepalive is where we notice.
-      if (this.presence.markedOnline) await this.presence.disconnected(this.dongleId);
+      // The socket is gone unseen since the previous keepalive went out on it: that is its "last seen".
+      if (this.presence.markedOnline)
+        await this.presence.disconnected(this.dongleId, Math.floor((Date.now() - KEEPALIVE_INTERVAL_MS) / 1000));
       return; // nothing to keep alive; the next connect re-arms
     }
     const now = Date.now();

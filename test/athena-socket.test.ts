@@ -3,6 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEAD_AFTER_MS, KEEPALIVE_INTERVAL_MS } from "../durable-objects/keepalive";
 import { PING_WRITE_INTERVAL_S } from "../durable-objects/presence";
+import { PRESENCE_LEASE_S } from "../worker/lib/athena-presence";
 import type { DeviceAttachment } from "../durable-objects/sockets";
 import { READ_TIMEOUT_MS } from "./device-sim/athena";
 import { HandshakeError } from "./device-sim/athena-transport";
@@ -99,10 +100,41 @@ describe("athena websocket: presence and replacement", () => {
     expect(Math.abs(row!.last_athena_ping! - Date.now() / 1000)).toBeLessThan(5);
     const owner = await pairedOwner(device);
     const view = await workerFetch(`/v1.1/devices/${dongle}`, { headers: owner.auth });
-    expect(((await view.json()) as { last_athena_ping: number }).last_athena_ping).toBe(row!.last_athena_ping);
+    const shown = ((await view.json()) as { last_athena_ping: number }).last_athena_ping;
+    expect(Math.abs(shown - Date.now() / 1000)).toBeLessThan(5);
 
     await sim.stop();
     await waitFor(async () => expect((await deviceRow(dongle))?.athena_online).toBe(0));
+  });
+
+  it("reports now while the socket is open, and the stored time of the last frame once it is gone", async () => {
+    const { sim, dongle, device } = await connectedDevice();
+    const owner = await pairedOwner(device);
+    const shownPing = async (path: string) => {
+      const res = await workerFetch(path, { headers: owner.auth });
+      const body = (await res.json()) as
+        | { last_athena_ping: number }
+        | { dongle_id: string; last_athena_ping: number }[];
+      return Array.isArray(body) ? body.find((d) => d.dongle_id === dongle)!.last_athena_ping : body.last_athena_ping;
+    };
+    // Online, stored ping 20 min old (inside the lease): every view says "now", so comma's apps show it online.
+    const old = Math.floor(Date.now() / 1000) - 20 * 60;
+    await env.DB.prepare("UPDATE devices SET last_athena_ping = ? WHERE dongle_id = ?").bind(old, dongle).run();
+    for (const path of [`/v1.1/devices/${dongle}`, "/v1/me/devices/", "/api/v1/devices"])
+      expect(Math.abs((await shownPing(path)) - Date.now() / 1000), path).toBeLessThan(5);
+    // Past the lease (the object never refreshed it, e.g. its alarm was lost): the stored value shows through.
+    const stale = Math.floor(Date.now() / 1000) - PRESENCE_LEASE_S - 10;
+    await env.DB.prepare("UPDATE devices SET last_athena_ping = ? WHERE dongle_id = ?").bind(stale, dongle).run();
+    expect(await shownPing(`/v1.1/devices/${dongle}`)).toBe(stale);
+    // Disconnect: the stored ping is the device's last frame, and that is what is shown.
+    const lastFrameAt = await runInDurableObject(stubFor(dongle), (_i, state) => {
+      const att = state.getWebSockets("device")[0].deserializeAttachment() as DeviceAttachment;
+      return att.lastFrameAt;
+    });
+    await sim.stop();
+    await waitFor(async () => expect((await deviceRow(dongle))?.athena_online).toBe(0));
+    expect((await deviceRow(dongle))?.last_athena_ping).toBe(Math.floor(lastFrameAt / 1000));
+    expect(await shownPing(`/v1.1/devices/${dongle}`)).toBe(Math.floor(lastFrameAt / 1000));
   });
 
   it("writes last_athena_ping at most once per interval, however many frames arrive", async () => {
