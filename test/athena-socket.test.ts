@@ -159,6 +159,54 @@ describe("athena websocket: presence and replacement", () => {
     );
   });
 
+  it("marks a device offline when its socket vanished without a close event (a deploy), at the next alarm", async () => {
+    const { sim, dongle } = await connectedDevice();
+    await sim.stop();
+    await waitFor(async () => expect((await deviceRow(dongle))?.athena_online).toBe(0));
+    // What a deploy leaves behind: D1 and the object's meta still say online, no socket, the keepalive's alarm armed.
+    await env.DB.prepare("UPDATE devices SET athena_online = 1 WHERE dongle_id = ?").bind(dongle).run();
+    await runInDurableObject(stubFor(dongle), async (_i, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = '1' WHERE key = 'online'");
+      await state.storage.setAlarm(Date.now() + KEEPALIVE_INTERVAL_MS);
+    });
+    expect(await runDurableObjectAlarm(stubFor(dongle))).toBe(true);
+    const row = await deviceRow(dongle);
+    expect(row?.athena_online).toBe(0);
+    expect(Math.abs(row!.last_athena_ping! - (Date.now() - KEEPALIVE_INTERVAL_MS) / 1000)).toBeLessThan(5);
+    expect(await alarmAt(dongle)).toBeNull(); // nothing left to keep alive
+  });
+
+  it("writes no SQLite row of the object's own for a keepalive (only the alarm is re-armed)", async () => {
+    const { sim, dongle } = await connectedDevice();
+    // Count what the object's own statements write (cursor.rowsWritten), from here on.
+    type Counted = SqlStorage & { written?: SqlStorageCursor<Record<string, SqlStorageValue>>[] };
+    await runInDurableObject(stubFor(dongle), (_i, state) => {
+      const sql = state.storage.sql as Counted;
+      const exec = sql.exec.bind(sql);
+      sql.written = [];
+      Object.assign(sql, {
+        exec: (query: string, ...bindings: SqlStorageValue[]) => {
+          const cursor = exec(query, ...bindings);
+          sql.written!.push(cursor);
+          return cursor;
+        },
+      });
+    });
+    for (let i = 1; i <= 3; i++) {
+      await runDurableObjectAlarm(stubFor(dongle));
+      await waitFor(() => expect(callsReceived(sim, "echo")).toHaveLength(i));
+    }
+    const written = await runInDurableObject(stubFor(dongle), (_i, state) => {
+      const cursors = (state.storage.sql as Counted).written!;
+      for (const c of cursors) c.toArray();
+      return { statements: cursors.length, rows: cursors.reduce((n, c) => n + c.rowsWritten, 0) };
+    });
+    expect(written.statements).toBeGreaterThan(0); // the counting saw the alarms run
+    expect(written.rows).toBe(0);
+    expect(await alarmAt(dongle)).not.toBeNull();
+    await sim.stop();
+  });
+
   it("a second socket of the same dongle replaces the first (closed with 4000) and stays online", async () => {
     const { sim: first, device, dongle } = await connectedDevice();
     const { sim: second } = simAthena(device);
