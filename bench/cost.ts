@@ -7,7 +7,8 @@
  * The driving and viewing parts run the real Worker inside workerd with counting bindings
  * (bench/workerd/cost-day.workerd.ts): D1 rows from each result's meta, R2 class A/B calls, queue messages, DO
  * requests, Analytics Engine data points. Athena is computed from the keepalive design's constants (a socket that
- * stays open all day cannot be simulated in seconds). CPU: wall time of each request in local workerd, an upper
+ * stays open all day cannot be simulated in seconds), including the Durable Object's own storage rows written
+ * (SQLite-backed DO storage is billed; every setAlarm counts as one row). CPU: wall time of each request in local workerd, an upper
  * bound (it includes local D1/R2 I/O). Run: `npm run bench:cost`.
  */
 import { spawnSync } from "node:child_process";
