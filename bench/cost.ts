@@ -7,7 +7,8 @@
  * The driving and viewing parts run the real Worker inside workerd with counting bindings
  * (bench/workerd/cost-day.workerd.ts): D1 rows from each result's meta, R2 class A/B calls, queue messages, DO
  * requests, Analytics Engine data points. Athena is computed from the keepalive design's constants (a socket that
- * stays open all day cannot be simulated in seconds). CPU: wall time of each request in local workerd, an upper
+ * stays open all day cannot be simulated in seconds), including the Durable Object's own storage rows written
+ * (SQLite-backed DO storage is billed; every setAlarm counts as one row). CPU: wall time of each request in local workerd, an upper
  * bound (it includes local D1/R2 I/O). Run: `npm run bench:cost`.
  */
 import { spawnSync } from "node:child_process";
@@ -33,6 +34,9 @@ const PRICES = {
   r2StorageGbMonth: { included: 10, usd: 0.015 },
   doRequests: { included: 1e6, usdPerMillion: 0.15 },
   doGbSeconds: { included: 400_000, usdPerMillion: 12.5 },
+  // SQLite-backed DO storage, billed since January 2026: "Each setAlarm() is billed as a single row written",
+  // "Deletes are counted as rows written" (DO pricing page).
+  doRowsWritten: { included: 50e6, usdPerMillion: 1.0 },
   queueOps: { included: 1e6, usdPerMillion: 0.4 },
   aeDataPoints: { included: 10e6, usdPerMillion: 0.25 },
 } as const;
@@ -48,6 +52,12 @@ const ATHENA = {
   replyWallMs: 2, // assumed: parse the echo reply
   presenceWriteWallMs: 20, // assumed: one awaited D1 UPDATE from the DO
   connectWallMs: 30, // assumed: accept, presence write, deliver queued calls
+  // The object's own storage (rows written), counted from durable-objects/: a keepalive wake writes no SQLite row
+  // (test/athena-socket.test.ts pins it) but re-arms the alarm, billed as one row; a connect writes presence meta (2)
+  // and arms the alarm; a disconnect writes meta (1) and deletes the alarm; a lease refresh writes meta (1).
+  doRowsPerKeepalive: 1,
+  doRowsPerConnectCycle: 5,
+  doRowsPerLeaseRefresh: 1,
 };
 
 function athenaDay() {
@@ -68,6 +78,10 @@ function athenaDay() {
     d1RowsWritten: presenceWrites + ATHENA.connectsPerDay * 2, // last_athena_ping; connect + disconnect
     doRequests,
     doGbSeconds: (activeMs / 1000) * DO_MEMORY_GB,
+    doRowsWritten:
+      keepalives * ATHENA.doRowsPerKeepalive +
+      ATHENA.connectsPerDay * ATHENA.doRowsPerConnectCycle +
+      presenceWrites * ATHENA.doRowsPerLeaseRefresh,
     keepalives,
     presenceWrites,
   };
@@ -130,6 +144,7 @@ const day = {
   r2BytesPut: sum((c) => c.r2BytesPut),
   doRequests: sum((c) => c.doRequests - c.metricsFlushes) + metricsFlushesPerDay + athena.doRequests,
   doGbSeconds: athena.doGbSeconds + (metricsFlushesPerDay * 5 * DO_MEMORY_GB) / 1000,
+  doRowsWritten: athena.doRowsWritten,
   queueOps: sum((c) => c.queueMessages) * QUEUE_OPS_PER_MESSAGE,
   aeDataPoints: sum((c) => c.aeDataPoints) + ATHENA.connectsPerDay * 2,
 };
@@ -142,7 +157,7 @@ for (const [name, c] of Object.entries(phases))
     `${name.padEnd(12)} ${n(c.workerRequests + c.consumerMessages).padStart(10)} ${n(c.workerWallMs + c.consumerWallMs).padStart(8)} ${n(c.d1RowsRead).padStart(9)} ${n(c.d1RowsWritten).padStart(9)} ${n(c.r2ClassA).padStart(5)} ${n(c.r2ClassB).padStart(5)} ${n(c.queueMessages).padStart(10)} ${n(c.doRequests).padStart(7)} ${n(c.aeDataPoints).padStart(7)}`,
   );
 console.log(
-  `${"athena 24 h".padEnd(12)} ${n(athena.workerRequests).padStart(10)} ${"".padStart(8)} ${n(athena.d1RowsRead).padStart(9)} ${n(athena.d1RowsWritten).padStart(9)} ${"0".padStart(5)} ${"0".padStart(5)} ${"0".padStart(10)} ${n(athena.doRequests).padStart(7)}   (${n(athena.keepalives)} keepalive alarms, ${n(athena.presenceWrites)} presence writes, ${n(athena.doGbSeconds, 2)} GB-s)`,
+  `${"athena 24 h".padEnd(12)} ${n(athena.workerRequests).padStart(10)} ${"".padStart(8)} ${n(athena.d1RowsRead).padStart(9)} ${n(athena.d1RowsWritten).padStart(9)} ${"0".padStart(5)} ${"0".padStart(5)} ${"0".padStart(10)} ${n(athena.doRequests).padStart(7)}   (${n(athena.keepalives)} keepalive alarms, ${n(athena.presenceWrites)} presence writes, ${n(athena.doRowsWritten)} DO rows written, ${n(athena.doGbSeconds, 2)} GB-s)`,
 );
 const errors = Object.entries({ ...phases.uploads.statuses, ...phases.viewing.statuses }).filter(
   ([s]) => Number(s) >= 400,
@@ -167,6 +182,7 @@ const items: Item[] = [
   { name: "R2 class B", perMonth: month(day.r2ClassB), price: PRICES.r2ClassB },
   { name: "DO requests", perMonth: month(day.doRequests), price: PRICES.doRequests },
   { name: "DO GB-s", perMonth: month(day.doGbSeconds), price: PRICES.doGbSeconds },
+  { name: "DO rows written", perMonth: month(day.doRowsWritten), price: PRICES.doRowsWritten },
   { name: "Queue operations", perMonth: month(day.queueOps), price: PRICES.queueOps },
   { name: "AE data points", perMonth: month(day.aeDataPoints), price: PRICES.aeDataPoints },
 ];

@@ -93,9 +93,9 @@ export class DeviceObject extends DurableObject<Env> {
       connId: crypto.randomUUID(),
       connectedAt: now,
       lastFrameAt: now,
+      keepaliveAt: now + KEEPALIVE_INTERVAL_MS,
     };
     ws.serializeAttachment(att);
-    this.timers.set("keepalive", now + KEEPALIVE_INTERVAL_MS);
     this.metric("connect", state);
     if (state === "online") {
       await this.presence.connected(this.dongleId, nowSeconds());
@@ -105,7 +105,7 @@ export class DeviceObject extends DurableObject<Env> {
     } else if (state === "adopting") {
       this.ctx.waitUntil(this.runAdoption(ws, att.connId, token));
     }
-    await this.timers.rearm();
+    await this.rearm();
   }
 
   private async acceptViewer(ws: WebSocket, userId: string): Promise<void> {
@@ -114,7 +114,7 @@ export class DeviceObject extends DurableObject<Env> {
     trySend(ws, JSON.stringify(this.statusEvent()));
     if (this.onlineDevice() && this.timers.dueAt("live-poll") === null) {
       this.timers.set("live-poll", Date.now());
-      await this.timers.rearm();
+      await this.rearm();
     }
   }
 
@@ -158,7 +158,7 @@ export class DeviceObject extends DurableObject<Env> {
     if (att?.role === "viewer") {
       if (!openViewers(this.ctx, ws).length) {
         this.timers.clear("live-poll");
-        await this.timers.rearm();
+        await this.rearm();
       }
       return;
     }
@@ -167,11 +167,10 @@ export class DeviceObject extends DurableObject<Env> {
     this.metric("disconnect", att.state);
     this.relay.dropConnection(att.connId);
     if (openDeviceSocket(this.ctx, ws)) return; // replaced: the newer socket owns presence and timers
-    this.timers.clear("keepalive");
     this.timers.clear("live-poll");
-    await this.timers.rearm();
+    await this.rearm(ws); // the gone socket's keepalive goes with it
     if (att.state === "online") {
-      await this.presence.disconnected(this.dongleId);
+      await this.presence.disconnected(this.dongleId, Math.floor(att.lastFrameAt / 1000));
       broadcast(this.ctx, { type: "status", online: false, connected_at: null, last_frame_at: att.lastFrameAt });
     }
   }
@@ -208,29 +207,38 @@ export class DeviceObject extends DurableObject<Env> {
   // ---- alarm ---------------------------------------------------------------------------------------------
 
   override async alarm(): Promise<void> {
+    const device = this.deviceSocket();
+    const { taken, horizon } = this.timers.takeDue(Date.now(), device?.att.keepaliveAt ?? null);
     try {
-      for (const name of this.timers.takeDue(Date.now())) {
+      if (!device) await this.repairPresence();
+      else if (device.att.keepaliveAt <= horizon) await this.keepalive(device.ws, device.att);
+      for (const { name } of taken) {
         try {
-          if (name === "keepalive") await this.keepalive();
-          else if (name === "queue-expiry") this.expireQueue();
+          if (name === "queue-expiry") this.expireQueue();
           else if (name === "live-poll") await this.livePoll();
         } catch (err) {
           console.error("athena: timer failed", name, this.dongleId, err);
         }
       }
+    } catch (err) {
+      console.error("athena: keepalive failed", this.dongleId, err);
     } finally {
-      await this.timers.rearm();
+      this.timers.dropTaken(taken); // before rearm: a timer that failed is dropped, not retried in a loop
+      await this.rearm();
     }
   }
 
-  private async keepalive(): Promise<void> {
-    const ws = openDeviceSocket(this.ctx);
-    const att = ws && deviceAttachment(ws);
-    if (!ws || !att) {
-      // A deploy drops every socket without a close event: the keepalive is where we notice.
-      if (this.presence.markedOnline) await this.presence.disconnected(this.dongleId);
-      return; // nothing to keep alive; the next connect re-arms
-    }
+  /**
+   * A deploy drops every socket without a close event, and the keepalive's alarm (kept in storage) is where we
+   * notice: D1 still says online, no socket is left. The socket was last known alive when the previous keepalive went
+   * out on it: that is its "last seen".
+   */
+  private async repairPresence(): Promise<void> {
+    if (!this.presence.markedOnline) return;
+    await this.presence.disconnected(this.dongleId, Math.floor((Date.now() - KEEPALIVE_INTERVAL_MS) / 1000));
+  }
+
+  private async keepalive(ws: WebSocket, att: DeviceAttachment): Promise<void> {
     const now = Date.now();
     if (isDead(att, now)) {
       tryClose(ws, 4001, "no reply to keepalive");
@@ -238,7 +246,7 @@ export class DeviceObject extends DurableObject<Env> {
       return;
     }
     trySend(ws, keepaliveFrame(now));
-    this.timers.set("keepalive", now + KEEPALIVE_INTERVAL_MS);
+    ws.serializeAttachment({ ...att, keepaliveAt: now + KEEPALIVE_INTERVAL_MS } satisfies DeviceAttachment);
   }
 
   private expireQueue(): void {
@@ -289,7 +297,7 @@ export class DeviceObject extends DurableObject<Env> {
         throw err;
       }
       this.scheduleExpiry();
-      await this.timers.rearm();
+      await this.rearm();
       return { kind: "queued" };
     }
     const result = await this.relay.call(device.ws, device.att.connId, req.method, req.params, req.timeoutMs);
@@ -356,6 +364,19 @@ export class DeviceObject extends DurableObject<Env> {
   private remember(dongleId: string): void {
     if (this.dongleId !== dongleId) this.meta.set("dongle", dongleId);
     this.dongle = dongleId;
+  }
+
+  /** Arms the alarm for the earliest timer or the device socket's keepalive (`except`: a socket being dropped). */
+  private rearm(except?: WebSocket): Promise<void> {
+    const ws = openDeviceSocket(this.ctx, except);
+    return this.timers.rearm((ws && deviceAttachment(ws)?.keepaliveAt) ?? null);
+  }
+
+  /** The device's open socket in any state (online, adopting, pending): every one of them gets keepalives. */
+  private deviceSocket(): { ws: WebSocket; att: DeviceAttachment } | null {
+    const ws = openDeviceSocket(this.ctx);
+    const att = ws && deviceAttachment(ws);
+    return ws && att ? { ws, att } : null;
   }
 
   private onlineDevice(): { ws: WebSocket; att: DeviceAttachment } | null {

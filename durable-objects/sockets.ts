@@ -20,6 +20,8 @@ export interface DeviceAttachment {
   connectedAt: number;
   /** Last time any frame arrived from the device (ms): the liveness signal the keepalive checks. */
   lastFrameAt: number;
+  /** When the next keepalive is due (ms). Kept here, not in the timers table: attachments are not billed storage. */
+  keepaliveAt: number;
 }
 
 export interface ViewerAttachment {

@@ -56,10 +56,10 @@ describe("live view: GET /api/v1/devices/:dongle/live", () => {
       data: { gpsLocationExternal: { hasFix: boolean } };
     };
     expect(gps.data.gpsLocationExternal.hasFix).toBe(true);
-    await waitFor(async () => expect(await timerNames(dongle)).toEqual(["keepalive", "live-poll"]));
+    await waitFor(async () => expect(await timerNames(dongle)).toEqual(["live-poll"])); // the keepalive is in the attachment
 
     viewer.ws.close(1000, "bye");
-    await waitFor(async () => expect(await timerNames(dongle)).toEqual(["keepalive"]));
+    await waitFor(async () => expect(await timerNames(dongle)).toEqual([]));
     const polled = callsReceived(sim, "getMessage").length;
     await runDurableObjectAlarm(stubFor(dongle)); // only the keepalive is left
     await waitFor(() => expect(callsReceived(sim, "echo").length).toBeGreaterThan(0));

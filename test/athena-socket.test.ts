@@ -3,6 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEAD_AFTER_MS, KEEPALIVE_INTERVAL_MS } from "../durable-objects/keepalive";
 import { PING_WRITE_INTERVAL_S } from "../durable-objects/presence";
+import { PRESENCE_LEASE_S } from "../worker/lib/athena-presence";
 import type { DeviceAttachment } from "../durable-objects/sockets";
 import { READ_TIMEOUT_MS } from "./device-sim/athena";
 import { HandshakeError } from "./device-sim/athena-transport";
@@ -99,10 +100,41 @@ describe("athena websocket: presence and replacement", () => {
     expect(Math.abs(row!.last_athena_ping! - Date.now() / 1000)).toBeLessThan(5);
     const owner = await pairedOwner(device);
     const view = await workerFetch(`/v1.1/devices/${dongle}`, { headers: owner.auth });
-    expect(((await view.json()) as { last_athena_ping: number }).last_athena_ping).toBe(row!.last_athena_ping);
+    const shown = ((await view.json()) as { last_athena_ping: number }).last_athena_ping;
+    expect(Math.abs(shown - Date.now() / 1000)).toBeLessThan(5);
 
     await sim.stop();
     await waitFor(async () => expect((await deviceRow(dongle))?.athena_online).toBe(0));
+  });
+
+  it("reports now while the socket is open, and the stored time of the last frame once it is gone", async () => {
+    const { sim, dongle, device } = await connectedDevice();
+    const owner = await pairedOwner(device);
+    const shownPing = async (path: string) => {
+      const res = await workerFetch(path, { headers: owner.auth });
+      const body = (await res.json()) as
+        | { last_athena_ping: number }
+        | { dongle_id: string; last_athena_ping: number }[];
+      return Array.isArray(body) ? body.find((d) => d.dongle_id === dongle)!.last_athena_ping : body.last_athena_ping;
+    };
+    // Online, stored ping 20 min old (inside the lease): every view says "now", so comma's apps show it online.
+    const old = Math.floor(Date.now() / 1000) - 20 * 60;
+    await env.DB.prepare("UPDATE devices SET last_athena_ping = ? WHERE dongle_id = ?").bind(old, dongle).run();
+    for (const path of [`/v1.1/devices/${dongle}`, "/v1/me/devices/", "/api/v1/devices"])
+      expect(Math.abs((await shownPing(path)) - Date.now() / 1000), path).toBeLessThan(5);
+    // Past the lease (the object never refreshed it, e.g. its alarm was lost): the stored value shows through.
+    const stale = Math.floor(Date.now() / 1000) - PRESENCE_LEASE_S - 10;
+    await env.DB.prepare("UPDATE devices SET last_athena_ping = ? WHERE dongle_id = ?").bind(stale, dongle).run();
+    expect(await shownPing(`/v1.1/devices/${dongle}`)).toBe(stale);
+    // Disconnect: the stored ping is the device's last frame, and that is what is shown.
+    const lastFrameAt = await runInDurableObject(stubFor(dongle), (_i, state) => {
+      const att = state.getWebSockets("device")[0].deserializeAttachment() as DeviceAttachment;
+      return att.lastFrameAt;
+    });
+    await sim.stop();
+    await waitFor(async () => expect((await deviceRow(dongle))?.athena_online).toBe(0));
+    expect((await deviceRow(dongle))?.last_athena_ping).toBe(Math.floor(lastFrameAt / 1000));
+    expect(await shownPing(`/v1.1/devices/${dongle}`)).toBe(Math.floor(lastFrameAt / 1000));
   });
 
   it("writes last_athena_ping at most once per interval, however many frames arrive", async () => {
@@ -125,6 +157,54 @@ describe("athena websocket: presence and replacement", () => {
     await waitFor(async () =>
       expect((await deviceRow(dongle))?.last_athena_ping).toBeGreaterThan(Date.now() / 1000 - 5),
     );
+  });
+
+  it("marks a device offline when its socket vanished without a close event (a deploy), at the next alarm", async () => {
+    const { sim, dongle } = await connectedDevice();
+    await sim.stop();
+    await waitFor(async () => expect((await deviceRow(dongle))?.athena_online).toBe(0));
+    // What a deploy leaves behind: D1 and the object's meta still say online, no socket, the keepalive's alarm armed.
+    await env.DB.prepare("UPDATE devices SET athena_online = 1 WHERE dongle_id = ?").bind(dongle).run();
+    await runInDurableObject(stubFor(dongle), async (_i, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = '1' WHERE key = 'online'");
+      await state.storage.setAlarm(Date.now() + KEEPALIVE_INTERVAL_MS);
+    });
+    expect(await runDurableObjectAlarm(stubFor(dongle))).toBe(true);
+    const row = await deviceRow(dongle);
+    expect(row?.athena_online).toBe(0);
+    expect(Math.abs(row!.last_athena_ping! - (Date.now() - KEEPALIVE_INTERVAL_MS) / 1000)).toBeLessThan(5);
+    expect(await alarmAt(dongle)).toBeNull(); // nothing left to keep alive
+  });
+
+  it("writes no SQLite row of the object's own for a keepalive (only the alarm is re-armed)", async () => {
+    const { sim, dongle } = await connectedDevice();
+    // Count what the object's own statements write (cursor.rowsWritten), from here on.
+    type Counted = SqlStorage & { written?: SqlStorageCursor<Record<string, SqlStorageValue>>[] };
+    await runInDurableObject(stubFor(dongle), (_i, state) => {
+      const sql = state.storage.sql as Counted;
+      const exec = sql.exec.bind(sql);
+      sql.written = [];
+      Object.assign(sql, {
+        exec: (query: string, ...bindings: SqlStorageValue[]) => {
+          const cursor = exec(query, ...bindings);
+          sql.written!.push(cursor);
+          return cursor;
+        },
+      });
+    });
+    for (let i = 1; i <= 3; i++) {
+      await runDurableObjectAlarm(stubFor(dongle));
+      await waitFor(() => expect(callsReceived(sim, "echo")).toHaveLength(i));
+    }
+    const written = await runInDurableObject(stubFor(dongle), (_i, state) => {
+      const cursors = (state.storage.sql as Counted).written!;
+      for (const c of cursors) c.toArray();
+      return { statements: cursors.length, rows: cursors.reduce((n, c) => n + c.rowsWritten, 0) };
+    });
+    expect(written.statements).toBeGreaterThan(0); // the counting saw the alarms run
+    expect(written.rows).toBe(0);
+    expect(await alarmAt(dongle)).not.toBeNull();
+    await sim.stop();
   });
 
   it("a second socket of the same dongle replaces the first (closed with 4000) and stays online", async () => {

@@ -145,6 +145,38 @@ describe("qlog processing", () => {
   });
 });
 
+describe("rows written (D1 bills each one)", () => {
+  it("rewrites only the segment rows whose times change when a segment is added", async () => {
+    const device = await simDevice();
+    const route = newRouteName();
+    await uploadAndSettle(
+      device,
+      [0, 1].map((n) => [`${route}--${n}/qlog.zst`, qlogZst(n)] as [string, Uint8Array]),
+    );
+    // Counts every UPDATE that writes a segment's times (a trigger fires once per row written).
+    await env.DB.batch([
+      env.DB.prepare("CREATE TABLE IF NOT EXISTS test_time_writes (number INTEGER)"),
+      env.DB.prepare(
+        `CREATE TRIGGER IF NOT EXISTS test_count_time_writes AFTER UPDATE OF start_time_ms, end_time_ms ON segments
+         BEGIN INSERT INTO test_time_writes VALUES (NEW.number); END`,
+      ),
+    ]);
+    const before = await segmentRows(device.dongleId, route);
+    await uploadAndSettle(device, [[`${route}--2/qlog.zst`, qlogZst(2)]]);
+    const written = await env.DB.prepare("SELECT number FROM test_time_writes ORDER BY number").all<{
+      number: number;
+    }>();
+    await env.DB.exec("DROP TRIGGER test_count_time_writes");
+    // Segment 0 keeps its times and is not written; the new segment gets its times.
+    const numbers = written.results.map((r) => r.number);
+    expect(numbers).toContain(2);
+    expect(numbers).not.toContain(0);
+    const after = await segmentRows(device.dongleId, route);
+    expect(after[0]).toEqual(before[0]);
+    expect(after[2].start_time_ms).toBe((after[0].start_time_ms as number) + 2 * 60_000);
+  });
+});
+
 describe("other files", () => {
   it("validates an rlog with a strict scan; a truncated one fails its segment with the reason", async () => {
     const device = await simDevice();

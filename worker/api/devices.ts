@@ -189,11 +189,8 @@ const unshare = createRoute({
 const ONLINE_WINDOW_S = 120;
 function view(env: Env, device: typeof devices.$inferSelect, access: "owner" | "write" | "read", userId: string) {
   const now = Math.floor(Date.now() / 1000);
-  return {
-    ...deviceView(env, device, { isOwner: device.ownerId === userId, access }),
-    access,
-    is_online: (device.lastAthenaPing ?? 0) >= now - ONLINE_WINDOW_S,
-  };
+  const shown = deviceView(env, device, { isOwner: device.ownerId === userId, access });
+  return { ...shown, access, is_online: shown.last_athena_ping >= now - ONLINE_WINDOW_S };
 }
 
 export const devicesApi = apiRouter()

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { database } from "../../db/client";
 import { devices } from "../../db/schema";
 import type { DeviceRow } from "../../db/types";
+import { reportedAthenaPing } from "../../lib/athena-presence";
 import { nowSeconds } from "../../lib/time";
 import type { DeviceAccess } from "../access";
 
@@ -42,7 +43,7 @@ export function deviceView(env: Env, device: DeviceRow, viewer: { isOwner: boole
     dongle_id: device.dongleId,
     alias: device.alias ?? "",
     serial: viewer.access === "owner" ? (device.serial ?? "") : "",
-    last_athena_ping: device.lastAthenaPing ?? 0,
+    last_athena_ping: reportedAthenaPing(device, nowSeconds()),
     ignore_uploads: device.ignoreUploads,
     is_paired: device.isPaired,
     is_owner: viewer.isOwner,

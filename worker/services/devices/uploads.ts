@@ -191,12 +191,17 @@ export async function recordUpload(
     const cols = kindColumns[target.kind];
     const fullname = routeFullname(dongleId, target.logId);
     const counter = routes[cols.route];
-    statements.push(db.insert(routes).values({ dongleId, logId: target.logId, fullname }).onConflictDoNothing());
+    // One upsert, and no write at all when the counter already covers this segment (D1 bills every row written,
+    // a no-op UPDATE included): the route row and its indexes are written for a new route or a higher segment only.
     statements.push(
       db
-        .update(routes)
-        .set({ [cols.route]: sql`MAX(${counter}, ${target.segment})` })
-        .where(eq(routes.fullname, fullname)),
+        .insert(routes)
+        .values({ dongleId, logId: target.logId, fullname, [cols.route]: target.segment })
+        .onConflictDoUpdate({
+          target: routes.fullname,
+          set: { [cols.route]: sql`MAX(${counter}, ${target.segment})` },
+          setWhere: sql`${counter} < ${target.segment}`,
+        }),
     );
     statements.push(
       db

@@ -152,23 +152,23 @@ function segmentTimesUpdate(db: Db, dongleId: string, logId: string, f: RouteFie
   const end = f?.end_time_utc_millis ?? null;
   const lastNumber = f && f.segment_numbers.length ? f.segment_numbers[f.segment_numbers.length - 1] : -1;
   const fullEnd = sql`${start} + ${SEGMENT_LENGTH_MS} * (${segments.number} + 1)`;
+  const startTimeMs = start === null ? sql`NULL` : sql`${start} + ${SEGMENT_LENGTH_MS} * ${segments.number}`;
+  const endTimeMs =
+    start === null
+      ? sql`NULL`
+      : end === null
+        ? fullEnd
+        : sql`CASE WHEN ${segments.number} = ${lastNumber} THEN ${end} ELSE ${fullEnd} END`;
   return db
     .update(segments)
-    .set(
-      start === null
-        ? { startTimeMs: null, endTimeMs: null }
-        : {
-            startTimeMs: sql`${start} + ${SEGMENT_LENGTH_MS} * ${segments.number}`,
-            endTimeMs:
-              end === null
-                ? fullEnd
-                : sql`CASE WHEN ${segments.number} = ${lastNumber} THEN ${end} ELSE ${fullEnd} END`,
-          },
-    )
+    .set({ startTimeMs, endTimeMs })
     .where(
       and(
         eq(segments.dongleId, dongleId),
         eq(segments.logId, logId),
+        // Only rows whose times change: a new segment moves at most the previous last one's end, so rewriting the
+        // whole route for every file was most of processing's D1 rows written (billed per row).
+        sql`(${segments.startTimeMs} IS NOT ${startTimeMs} OR ${segments.endTimeMs} IS NOT ${endTimeMs})`,
         sql`${fingerprintOf(db, dongleId, logId)} = ${fingerprint}`,
       ),
     );
