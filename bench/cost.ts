@@ -11,11 +11,10 @@
  * (SQLite-backed DO storage is billed; every setAlarm counts as one row). CPU: wall time of each request in local workerd, an upper
  * bound (it includes local D1/R2 I/O). Run: `npm run bench:cost`.
  */
-import { spawnSync } from "node:child_process";
+import { runWorkerdBench } from "./workerd/run";
 import { KEEPALIVE_INTERVAL_MS } from "../durable-objects/keepalive";
 import { PING_WRITE_INTERVAL_S } from "../durable-objects/presence";
 import { FLUSH_INTERVAL_MS } from "../worker/observability/buffer";
-import { OFFLINE_ENV, ROOT } from "../scripts/lib";
 
 /**
  * Cloudflare list prices, Workers Paid plan, as published on developers.cloudflare.com (pricing pages of Workers,
@@ -104,29 +103,8 @@ interface Counts {
   statuses: Record<string, number>;
 }
 
-const res = spawnSync(
-  "npx",
-  [
-    "vitest",
-    "run",
-    "--config",
-    "bench/workerd/vitest.config.ts",
-    "--reporter=dot",
-    "--retry=0",
-    "bench/workerd/cost-day.workerd.ts",
-  ],
-  { cwd: ROOT, env: { ...OFFLINE_ENV, ...process.env }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
-);
-const out = `${res.stdout}\n${res.stderr}`;
-const line = out
-  .split("\n")
-  .map((l) => l.replace(/\x1b\[[0-9;]*m/g, ""))
-  .find((l) => l.startsWith("BENCH "));
-if (res.status !== 0 || !line) {
-  console.error(out.slice(-4000));
-  process.exit(1);
-}
-const { phases } = JSON.parse(line.slice(6)) as { phases: Record<"uploads" | "processing" | "viewing", Counts> };
+const line = runWorkerdBench(["bench/workerd/cost-day.workerd.ts"])[0];
+const { phases } = JSON.parse(line) as { phases: Record<"uploads" | "processing" | "viewing", Counts> };
 const athena = athenaDay();
 const sum = (f: (c: Counts) => number) => f(phases.uploads) + f(phases.processing) + f(phases.viewing);
 
