@@ -3,7 +3,8 @@
  * real Worker on local workerd. Also samples the resident memory of the workerd processes it spawned.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { applyEdits, modify } from "jsonc-parser";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { OFFLINE_ENV, ROOT, ensureDevVars, run, waitForHttp } from "../scripts/lib";
@@ -107,7 +108,14 @@ export async function startLocalServer(
   const varArgs = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   if (!opts.config) {
     ensureDevVars();
-    run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+    // Load generators send hundreds of requests a minute from one user and one address: the product's rate limits
+    // (ratelimits bindings) would answer them 429, so benches run a copy of the config without those bindings (the
+    // limiter's own cost is bench:ratelimit's). The copy sits in the root, where the config's relative paths resolve.
+    const benchConfig = path.join(ROOT, "wrangler.bench.jsonc");
+    const text = readFileSync(path.join(ROOT, "wrangler.jsonc"), "utf8");
+    writeFileSync(benchConfig, applyEdits(text, modify(text, ["ratelimits"], undefined, {})));
+    configArgs.push("--config", benchConfig);
+    run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist, ...configArgs], {
       stdio: "ignore",
       env: { ...OFFLINE_ENV, CI: "true" },
     });
